@@ -1,0 +1,56 @@
+"""Whole-form consistency checks run by the loader (codes, parts, rule references)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from workbooks.catalog.model import Form, IndicatorSheet
+
+Fail = Callable[[str, str], Exception]
+
+
+def indicator_codes(form: Form) -> dict[str, str]:
+    """Every value code of the form (ratio rows expanded) -> sheet id."""
+    codes: dict[str, str] = {}
+    for sheet in form.sheets:
+        if not isinstance(sheet, IndicatorSheet):
+            continue
+        for ind in sheet.indicators:
+            codes[ind.code] = sheet.id
+            if ind.kind == "ratio":
+                codes[f"{ind.code}:num"] = sheet.id
+                codes[f"{ind.code}:den"] = sheet.id
+    return codes
+
+
+def check_form(form: Form, fail: Fail) -> None:
+    """Raise (through ``fail``) on duplicate codes, dangling parts and rule references."""
+    seen: dict[str, str] = {}
+    for sheet in form.sheets:
+        if not isinstance(sheet, IndicatorSheet):
+            continue
+        for ind in sheet.indicators:
+            if ind.code in seen:
+                raise fail(f"sheets ({sheet.id}) mã {ind.code}",
+                           f"mã chỉ tiêu bị trùng (đã có ở sheet {seen[ind.code]})")
+            seen[ind.code] = sheet.id
+    codes = indicator_codes(form)
+    numeric = {"count", "cumulative", "decimal", "percent", "ratio"}
+    for sheet in form.sheets:
+        if not isinstance(sheet, IndicatorSheet):
+            continue
+        for ind in sheet.indicators:
+            if ind.parts is None:
+                continue
+            entry = f"sheets ({sheet.id}) mã {ind.code}.parts"
+            missing = [c for c in ind.parts.codes if c not in codes]
+            if missing:
+                raise fail(entry, f"phần 'Trong đó' nhắc mã không có: {missing}")
+            if ind.kind not in numeric:
+                raise fail(entry, "chỉ tiêu có 'Trong đó' phải là số (count/cumulative/...)")
+            if ind.code in ind.parts.codes:
+                raise fail(entry, "một chỉ tiêu không thể là phần của chính nó")
+    for rule in form.rules:
+        missing = [c for c in rule.left + rule.right if c not in codes]
+        if missing:
+            raise fail(f"rules ({rule.id})", f"quy tắc nhắc mã chỉ tiêu không có: {missing}")

@@ -1,0 +1,75 @@
+"""What every sheet writer needs to know about the workbook being generated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+
+from workbooks.catalog.instances import CellKey, RuleInstance, rule_instances
+from workbooks.catalog.layout import (
+    CellPos,
+    IndicatorLayout,
+    ListLayout,
+    form_layouts,
+    period_bounds,
+    render,
+    value_cells,
+)
+from workbooks.catalog.model import Form
+from workbooks.writer.styles import Styles
+
+DATE_SLACK = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """The unit a workbook is made for (None fields: the blank template)."""
+
+    code: str = ""
+    name: str = ""
+    level: str | None = None
+    level_label: str = ""
+    parent_code: str = ""
+
+
+@dataclass
+class Context:
+    """Generation context: form, unit, period, compiled layout and rule instances."""
+
+    form: Form
+    unit: UnitInfo
+    year: int
+    deadline: date | None
+    wb: Workbook
+    styles: Styles
+    contact: str = ""
+    layouts: list[IndicatorLayout | ListLayout] = field(default_factory=list)
+    cells: dict[CellKey, CellPos] = field(default_factory=dict)
+    instances: list[RuleInstance] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.layouts = form_layouts(self.form, self.unit.level)
+        self.cells = value_cells(self.layouts)
+        self.instances = rule_instances(self.form, set(self.cells))
+
+    def text(self, template: str) -> str:
+        """A catalog text with the period year filled in."""
+        return render(template, self.year)
+
+    def period_label(self) -> str:
+        """The printed reporting period."""
+        return self.text(self.form.period.label)
+
+    def date_window(self) -> tuple[date, date]:
+        """Dates accepted in date cells: the period, ± one year."""
+        lo, hi = period_bounds(self.form.period, self.year)
+        return lo - DATE_SLACK, hi + DATE_SLACK
+
+    def ref(self, key: CellKey, from_sheet: str, absolute: bool = False) -> str:
+        """Excel reference to a value cell, qualified when on another sheet."""
+        pos = self.cells[key]
+        cell = xl_rowcol_to_cell(pos.row, pos.col, row_abs=absolute, col_abs=absolute)
+        return cell if pos.sheet == from_sheet else f"{quote_sheetname(pos.sheet)}!{cell}"

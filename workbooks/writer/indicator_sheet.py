@@ -1,0 +1,226 @@
+"""Write one indicator sheet: printed layout, inputs with validation, formulas, checks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from workbooks.catalog.layout import (
+    CODE_HEADER,
+    NOTE_HEADER,
+    STT_HEADER,
+    IndicatorLayout,
+    Line,
+)
+from workbooks.catalog.model import NO, YES, Indicator, ValueColumn
+from workbooks.writer import formulas as fx
+from workbooks.writer import validation as dv
+from workbooks.writer.context import Context
+from workbooks.writer.sheet_common import finish_sheet, write_top_block
+
+
+def _merge(ws: Worksheet, row: int, first: int, last: int, text: str, fmt) -> None:
+    if last > first:
+        ws.merge_range(row, first, row, last, text, fmt)
+    else:
+        ws.write(row, first, text, fmt)
+
+
+def _headers(ws: Worksheet, lay: IndicatorLayout, ctx: Context) -> None:
+    st, sheet = ctx.styles, lay.sheet
+    h1, h2 = lay.header_rows
+    first_value = min(lay.value_cols.values())
+    label = "Nội dung" if not sheet.show_unit else "Chỉ tiêu thống kê"
+    for col, text in ((lay.stt_col, STT_HEADER), (lay.label_col, label),
+                      (lay.note_col, NOTE_HEADER), (lay.code_col, CODE_HEADER)):
+        ws.merge_range(h1, col, h2, col, text, st.header)
+    if sheet.show_unit:
+        _merge(ws, h1, lay.unit_col, max(lay.value_cols.values()), "Kết quả thống kê", st.header)
+        ws.write(h2, lay.unit_col, "Đơn vị tính", st.header)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for vc in sheet.columns:
+        col = lay.value_cols[vc.key]
+        ws.write(h2, col, ctx.text(vc.label), st.header)
+        if vc.group:
+            groups[ctx.text(vc.group)].append(col)
+    for text, cols in groups.items():
+        _merge(ws, h1, min(cols), max(cols), text, st.header)
+    if not sheet.show_unit and not groups:
+        _merge(ws, h1, first_value, max(lay.value_cols.values()), "Kết quả", st.header)
+
+
+def _base_ok(line: Line, ref: str, ctx: Context) -> str:
+    ind = line.indicator
+    assert ind is not None
+    kind = line.value_kind
+    if kind == "count" and line.role in {"num", "den"}:
+        return fx.value_ok(ref, "count", 0, None)
+    if kind == "choice":
+        return fx.value_ok(ref, kind, choices=tuple(c.code for c in ind.choices))
+    if kind == "yesno":
+        return fx.value_ok(ref, kind, choices=(YES, NO))
+    if kind == "date":
+        return fx.value_ok(ref, kind, dates=ctx.date_window())
+    return fx.value_ok(ref, kind, ind.min, ind.max)
+
+
+def _validation(line: Line, ind: Indicator, relations: list[str], ref: str, ctx: Context) -> dict:
+    kind, hint = line.value_kind, ind.help
+    if relations:
+        return dv.custom(
+            fx.custom_validation(ref, _base_ok(line, ref, ctx), relations),
+            f"Nhập số nguyên không âm. Số này không được lớn hơn số tổng/mẫu số tương ứng. {hint}".strip(),
+            "Giá trị không hợp lệ: phải là số nguyên không âm và không lớn hơn số tổng (hoặc mẫu số) "
+            "tương ứng. Kiểm tra lại các ô liên quan.",
+        )
+    if kind in {"count", "cumulative"}:
+        lo, hi = (0, None) if line.role in {"num", "den"} else (ind.min, ind.max)
+        return dv.whole_number(lo, hi, hint)
+    if kind in {"percent", "decimal"}:
+        return dv.decimal(ind.min, ind.max, kind == "percent", hint)
+    if kind == "choice":
+        return dv.choice_list(ind.choices, hint)
+    if kind == "yesno":
+        return dv.text_list((YES, NO), hint)
+    if kind == "date":
+        return dv.date_between(*ctx.date_window(), hint)
+    return dv.text_length(2000, hint)
+
+
+def _input_format(kind: str, ctx: Context):
+    st = ctx.styles
+    return {
+        "count": st.input, "cumulative": st.input, "percent": st.input_decimal,
+        "decimal": st.input_decimal, "choice": st.input_center, "yesno": st.input_center,
+        "date": st.input_date,
+    }.get(kind, st.input_text)
+
+
+def _relations(ctx: Context, sheet_name: str) -> dict[tuple[str, str], list[str]]:
+    """``<=`` relations (error rules) to enforce in each left-side cell's validation."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for inst in ctx.instances:
+        rule = inst.rule
+        if rule.op != "<=" or rule.severity != "error" or rule.factor != 1:
+            continue
+        right = [ctx.ref(k, sheet_name, absolute=True) for k in inst.right]
+        for key in inst.left:
+            if ctx.cells[key].sheet != sheet_name:
+                continue
+            left = [ctx.ref(k, sheet_name, absolute=True) for k in inst.left]
+            out[key].append(fx.relation(left, right))
+    return out
+
+
+def _violations(ctx: Context, sheet_name: str) -> dict[tuple[str, str], list[str]]:
+    """Violation expressions of every rule instance, grouped by anchor cell."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for inst in ctx.instances:
+        if ctx.cells[inst.anchor].sheet != sheet_name:
+            continue
+        left = [ctx.ref(k, sheet_name) for k in inst.left]
+        right = [ctx.ref(k, sheet_name) for k in inst.right]
+        out[inst.anchor].append(fx.rule_violation(inst.rule, left, right))
+    return out
+
+
+def _write_value_cell(ws: Worksheet, lay: IndicatorLayout, line: Line, vc: ValueColumn,
+                      ctx: Context, relations: dict, violations: dict) -> None:
+    row, col = line.row, lay.value_cols[vc.key]
+    ref = xl_rowcol_to_cell(row, col)
+    ind = line.indicator
+    assert ind is not None
+    if line.role == "rate":
+        num = xl_rowcol_to_cell(row + 1, col)
+        den = xl_rowcol_to_cell(row + 2, col)
+        ws.write_formula(row, col, fx.rate(num, den), ctx.styles.computed, "")
+        return
+    if vc.compute_ratio:
+        num = xl_rowcol_to_cell(row, lay.value_cols[vc.compute_ratio[0]])
+        den = xl_rowcol_to_cell(row, lay.value_cols[vc.compute_ratio[1]])
+        ws.write_formula(row, col, fx.rate(num, den), ctx.styles.computed, "")
+        return
+    key = (line.code, vc.key)
+    ws.write_blank(row, col, None, _input_format(line.value_kind, ctx))
+    ws.data_validation(row, col, row, col, _validation(line, ind, relations.get(key, []), ref, ctx))
+    checks = [fx.error_flag(ref, _base_ok(line, ref, ctx))] + violations.get(key, [])
+    ws.write_formula(row, lay.err_cols[vc.key], "=" + "+".join(checks), ctx.styles.helper, 0)
+    if ind.required:
+        ws.write_formula(row, lay.miss_cols[vc.key], f'=IF({ref}="",1,0)', ctx.styles.helper, 1)
+
+
+def _write_line(ws: Worksheet, lay: IndicatorLayout, line: Line, ctx: Context,
+                relations: dict, violations: dict) -> None:
+    st = ctx.styles
+    if line.role == "heading":
+        ws.write(line.row, lay.stt_col, line.stt, st.heading_stt)
+        ws.write(line.row, lay.label_col, line.label, st.heading)
+        for col in [*lay.value_cols.values(), lay.note_col, *([lay.unit_col] if lay.unit_col else [])]:
+            ws.write_blank(line.row, col, None, st.label)
+        ws.write_blank(line.row, lay.code_col, None, st.code)
+        return
+    ws.write(line.row, lay.stt_col, line.stt, st.label_center)
+    ws.write(line.row, lay.label_col, line.label, st.label)
+    if lay.unit_col is not None:
+        ws.write(line.row, lay.unit_col, line.unit, st.label_center)
+    for vc in lay.sheet.columns:
+        if lay.applies(line, vc):
+            _write_value_cell(ws, lay, line, vc, ctx, relations, violations)
+        else:
+            ws.write(line.row, lay.value_cols[vc.key], "", st.computed)
+    ws.write_blank(line.row, lay.note_col, None, st.input_text)
+    ws.data_validation(line.row, lay.note_col, line.row, lay.note_col, dv.text_length(2000))
+    ws.write_string(line.row, lay.code_col, line.code, st.code)
+
+
+def _conditional_formats(ws: Worksheet, lay: IndicatorLayout, ctx: Context) -> None:
+    first, last = lay.first_row, lay.last_row
+    for vc in lay.sheet.columns:
+        col = lay.value_cols[vc.key]
+        flag = f"${xl_col_to_name(lay.err_cols[vc.key])}{first + 1}"
+        ws.conditional_format(first, col, last, col, {
+            "type": "formula", "criteria": f"={flag}>0", "format": ctx.styles.error_mark})
+
+
+def _column_widths(ws: Worksheet, lay: IndicatorLayout) -> None:
+    ws.set_column(lay.stt_col, lay.stt_col, 8)
+    ws.set_column(lay.label_col, lay.label_col, 60)
+    if lay.unit_col is not None:
+        ws.set_column(lay.unit_col, lay.unit_col, 18)
+    for col in lay.value_cols.values():
+        ws.set_column(col, col, 14)
+    ws.set_column(lay.note_col, lay.note_col, 24)
+    ws.set_column(lay.code_col, lay.code_col, 11)
+    helpers = list(lay.err_cols.values()) + list(lay.miss_cols.values())
+    ws.set_column(min(helpers), max(helpers), 6, None, {"hidden": True})
+
+
+def write_indicator_sheet(ws: Worksheet, lay: IndicatorLayout, ctx: Context) -> str:
+    """Write an indicator sheet and return the Excel reference of its status cell.
+
+    Args:
+        ws: the empty worksheet (already named).
+        lay: the compiled layout for this unit's level.
+        ctx: generation context.
+
+    Returns:
+        The absolute reference of the sheet's status cell (for the information sheet).
+    """
+    sheet_name = lay.sheet.name
+    relations = _relations(ctx, sheet_name)
+    violations = _violations(ctx, sheet_name)
+    _column_widths(ws, lay)
+    last_col = lay.note_col
+    write_top_block(ws, ctx, lay.sheet.name, ctx.text(lay.sheet.title), ctx.text(lay.sheet.subtitle),
+                    last_col)
+    _headers(ws, lay, ctx)
+    for line in lay.lines:
+        _write_line(ws, lay, line, ctx, relations, violations)
+    _conditional_formats(ws, lay, ctx)
+    first, last = lay.first_row + 1, lay.last_row + 1
+    errs = "+".join(f"SUM({xl_col_to_name(c)}{first}:{xl_col_to_name(c)}{last})" for c in lay.err_cols.values())
+    miss = "+".join(f"SUM({xl_col_to_name(c)}{first}:{xl_col_to_name(c)}{last})" for c in lay.miss_cols.values())
+    return finish_sheet(ws, ctx, lay.sheet.id, lay.header_rows, lay.last_row, last_col, lay.code_col,
+                        errs, miss, insert_rows=False)

@@ -1,0 +1,102 @@
+"""The information sheet: who reports, for which period, by when, and how to fill."""
+
+from __future__ import annotations
+
+from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from workbooks.writer import validation as dv
+from workbooks.writer.context import Context
+from workbooks.writer.names import INFO_NAMES
+
+INFO_SHEET = "Thông tin"
+
+INSTRUCTIONS = (
+    "Chỉ nhập vào các ô nền vàng nhạt; các ô khác đã được khóa.",
+    "Số liệu là số nguyên, không gõ chữ, dấu chấm phân cách hàng nghìn hay đơn vị (gõ 1054, không gõ 1.054 hồ sơ).",
+    "Tỷ lệ % do bảng tự tính từ tử số và mẫu số; chỉ nhập các số đếm.",
+    "Ô để trống nghĩa là chưa báo cáo; nếu số liệu bằng 0 thì gõ số 0.",
+    "Ô bị tô đỏ là ô có lỗi; dòng 'Kiểm tra' ở đầu mỗi phụ lục cho biết còn bao nhiêu lỗi.",
+    "Khi dán (Paste) số liệu từ tệp khác, hãy dùng 'Dán giá trị' (Paste Values) để giữ định dạng và kiểm tra.",
+    "Không đổi tên sheet, không xóa cột 'Mã chỉ tiêu'; có thể thêm dòng trong các danh sách.",
+    "Trước khi gửi, bấm nút 'Kiểm tra' (nếu đã cài phần bổ trợ) hoặc gửi tệp cho Sở Nội vụ kiểm tra.",
+)
+
+
+def _row(ws: Worksheet, ctx: Context, row: int, key: str, value: object, fmt=None) -> None:
+    ws.write(row, 0, key, ctx.styles.info_key)
+    ws.write(row, 1, value, fmt or ctx.styles.info_value)
+
+
+def _name(ctx: Context, ws: Worksheet, key: str, row: int) -> None:
+    ref = xl_rowcol_to_cell(row, 1, True, True)
+    ctx.wb.define_name(INFO_NAMES[key], f"={quote_sheetname(ws.get_name())}!{ref}")
+
+
+def write_info_sheet(ws: Worksheet, ctx: Context, statuses: list[tuple[str, str]]) -> None:
+    """Write the information sheet.
+
+    Args:
+        ws: the worksheet (first in the workbook).
+        ctx: generation context.
+        statuses: (sheet name, status cell reference) of every appendix sheet.
+    """
+    st, form, unit = ctx.styles, ctx.form, ctx.unit
+    ws.set_column(0, 0, 32)
+    ws.set_column(1, 1, 80)
+    ws.merge_range(0, 0, 0, 1, form.title, st.title)
+    ws.set_row(0, 48)
+    ws.merge_range(1, 0, 1, 1, f"{form.province} — {ctx.period_label()}", st.subtitle)
+    rows = [
+        ("unit_name", "Tên đơn vị báo cáo", unit.name or "(mẫu trống — Sở Nội vụ điền khi gửi)"),
+        ("unit_code", "Mã đơn vị", unit.code),
+        (None, "Cấp đơn vị", unit.level_label),
+        ("period", "Kỳ báo cáo", ctx.period_label()),
+        (None, "Hạn gửi báo cáo", f"{ctx.deadline:%d/%m/%Y}" if ctx.deadline else "Theo văn bản của Sở Nội vụ"),
+        (None, "Nơi nhận / liên hệ", ctx.contact or "Sở Nội vụ"),
+        (None, "Biểu mẫu", f"{form.id} — phiên bản {form.version}"),
+    ]
+    row = 3
+    for key, label, value in rows:
+        _row(ws, ctx, row, label, value)
+        if key:
+            _name(ctx, ws, key, row)
+        row += 1
+    row += 1
+    ws.write(row, 0, "Người lập biểu điền:", st.caption)
+    row += 1
+    for key, label in (("reporter", "Người lập biểu"), ("phone", "Số điện thoại"), ("email", "Thư điện tử")):
+        _row(ws, ctx, row, label, "", st.info_input)
+        ws.data_validation(row, 1, row, 1, dv.text_length(200))
+        _name(ctx, ws, key, row)
+        row += 1
+    _row(ws, ctx, row, "Ngày lập báo cáo", "", st.input_date)
+    ws.data_validation(row, 1, row, 1, dv.date_between(*ctx.date_window()))
+    _name(ctx, ws, "report_date", row)
+    row += 2
+    ws.write(row, 0, "Tình trạng kiểm tra", st.caption)
+    row += 1
+    for sheet_name, ref in statuses:
+        _row(ws, ctx, row, sheet_name, "")
+        ws.write_formula(row, 1, f"={ref}", st.status, "")
+        row += 1
+    row += 1
+    ws.write(row, 0, "Hướng dẫn", st.caption)
+    row += 1
+    for i, text in enumerate(INSTRUCTIONS, 1):
+        ws.merge_range(row, 0, row, 1, f"{i}. {text}", st.text)
+        ws.set_row(row, 30)
+        row += 1
+    row += 1
+    source = f"Nguồn: {form.source}."
+    if form.derived_from_outline:
+        source += " Biểu mẫu này được xây dựng từ các số liệu mà đề cương báo cáo yêu cầu (văn bản gốc không kèm phụ lục)."
+    for text in (source, form.note):
+        if text:
+            ws.merge_range(row, 0, row, 1, text, st.text)
+            ws.set_row(row, 45)
+            row += 1
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})

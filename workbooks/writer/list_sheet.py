@@ -1,0 +1,121 @@
+"""Write one list sheet as an Excel Table: typed columns, prepared rows, optional groups."""
+
+from __future__ import annotations
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from workbooks.catalog.layout import GROUP_HEADER, STT_HEADER, ListLayout
+from workbooks.catalog.model import ListColumn
+from workbooks.writer import formulas as fx
+from workbooks.writer import validation as dv
+from workbooks.writer.context import Context
+from workbooks.writer.names import table_name
+from workbooks.writer.sheet_common import finish_sheet, write_top_block
+
+GROUP_PREFIX = "nhom:"
+
+
+def _validation(col: ListColumn, ctx: Context) -> dict:
+    if col.type == "date":
+        return dv.date_between(*ctx.date_window(), col.help)
+    if col.type == "count":
+        return dv.whole_number(0, None, col.help)
+    if col.type == "choice":
+        return dv.text_list(col.choices, col.help)
+    return dv.text_length(2000, col.help)
+
+
+def _ok_expr(col: ListColumn, ref: str, ctx: Context) -> str:
+    if col.type == "date":
+        return fx.value_ok(ref, "date", dates=ctx.date_window())
+    if col.type == "count":
+        return fx.value_ok(ref, "count", 0, None)
+    if col.type == "choice":
+        return fx.value_ok(ref, "yesno", choices=col.choices)
+    return fx.value_ok(ref, "text")
+
+
+def _row_error_formula(lay: ListLayout, row: int, ctx: Context) -> str:
+    """Number of problems on one data row (types, required-when-filled, row rules)."""
+    cols = lay.sheet.columns
+    refs = {c.key: xl_rowcol_to_cell(row, lay.cols[c.key]) for c in cols}
+    filled = "OR(" + ",".join(f'{r}<>""' for r in refs.values()) + ")"
+    terms = [fx.error_flag(refs[c.key], _ok_expr(c, refs[c.key], ctx)) for c in cols]
+    terms += [f'IF(AND({filled},{refs[c.key]}=""),1,0)' for c in cols if c.required]
+    for rule in lay.sheet.row_rules:
+        need = ",".join(f'{refs[k]}=""' for k in rule.require)
+        terms.append(f'IF(AND({refs[rule.when_column]}="{rule.when_equals}",OR({need})),1,0)')
+    return "=" + "+".join(terms)
+
+
+def _conditional_formats(ws: Worksheet, lay: ListLayout, ctx: Context) -> None:
+    rows = [r for r, _ in lay.data_rows]
+    first, last = min(rows), max(rows)
+    cols = lay.sheet.columns
+    anchor = {c.key: f"{xl_col_to_name(lay.cols[c.key])}{first + 1}" for c in cols}
+    filled = "OR(" + ",".join(f'${xl_col_to_name(lay.cols[c.key])}{first + 1}<>""' for c in cols) + ")"
+    for c in cols:
+        col = lay.cols[c.key]
+        bad = f"NOT({fx.error_flag(anchor[c.key], _ok_expr(c, anchor[c.key], ctx))}=0)"
+        needs = [f'AND({filled},{anchor[c.key]}="")'] if c.required else []
+        for rule in lay.sheet.row_rules:
+            if c.key in rule.require:
+                when = f"${xl_col_to_name(lay.cols[rule.when_column])}{first + 1}"
+                needs.append(f'AND({when}="{rule.when_equals}",{anchor[c.key]}="")')
+        criteria = f"=OR({bad},{','.join(needs)})" if needs else f"={bad}"
+        ws.conditional_format(first, col, last, col,
+                              {"type": "formula", "criteria": criteria, "format": ctx.styles.error_mark})
+
+
+def write_list_sheet(ws: Worksheet, lay: ListLayout, ctx: Context) -> str:
+    """Write a list sheet and return the reference of its status cell.
+
+    Args:
+        ws: the empty worksheet.
+        lay: the compiled list layout.
+        ctx: generation context.
+
+    Returns:
+        Absolute reference (with sheet) of the status cell.
+    """
+    st, sheet = ctx.styles, lay.sheet
+    last_col = max(lay.cols.values())
+    write_top_block(ws, ctx, sheet.name, ctx.text(sheet.title), ctx.text(sheet.subtitle), last_col)
+    ws.set_column(lay.stt_col, lay.stt_col, 7)
+    for c in sheet.columns:
+        width = c.width or {"date": 14, "count": 12, "choice": 14}.get(c.type, 30)
+        ws.set_column(lay.cols[c.key], lay.cols[c.key], width)
+    ws.set_column(lay.code_col, lay.code_col, 9)
+    ws.set_column(lay.err_col, lay.err_col, 6, None, {"hidden": True})
+    formats = {"date": st.input_date, "count": st.input, "choice": st.input_center}
+    for row, group in lay.data_rows:
+        ws.write_number(row, lay.stt_col, 0, st.input_center)  # renumbered below
+        for c in sheet.columns:
+            col = lay.cols[c.key]
+            ws.write_blank(row, col, None, formats.get(c.type, st.input_text))
+            ws.data_validation(row, col, row, col, _validation(c, ctx))
+        ws.write_string(row, lay.code_col, group, st.code)
+        ws.write_formula(row, lay.err_col, _row_error_formula(lay, row, ctx), st.helper, 0)
+    counters: dict[str, int] = {}
+    for row, group in lay.data_rows:
+        counters[group] = counters.get(group, 0) + 1
+        ws.write_number(row, lay.stt_col, counters[group], st.input_center)
+    for group in sheet.groups:
+        row = lay.group_rows[group.code]
+        ws.write_string(row, lay.stt_col, group.code, st.heading_stt)
+        first_col = lay.cols[sheet.columns[0].key]
+        ws.write_string(row, first_col, group.label, st.heading)
+        for c in sheet.columns[1:]:
+            ws.write_blank(row, lay.cols[c.key], None, st.label)
+        ws.write_string(row, lay.code_col, GROUP_PREFIX + group.code, st.code)
+    headers = [STT_HEADER, *(c.label for c in sheet.columns), GROUP_HEADER]
+    ws.add_table(lay.header_row, 0, lay.last_row, lay.code_col, {
+        "name": table_name(sheet.id), "autofilter": False, "style": "Table Style Light 1",
+        "columns": [{"header": h, "header_format": st.header} for h in headers],
+    })
+    _conditional_formats(ws, lay, ctx)
+    err = xl_col_to_name(lay.err_col)
+    errors = f"SUM({err}{lay.header_row + 2}:{err}{lay.last_row + 1})"
+    return finish_sheet(ws, ctx, sheet.id, (lay.header_row, lay.header_row), lay.last_row,
+                        last_col, lay.code_col, errors, "0", insert_rows=True)
