@@ -37,7 +37,7 @@ import sys
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -492,6 +492,7 @@ class _RowParser:
         self.levels = levels
         self.problems: list[RegistryProblem] = []
         self.seen: dict[str, int] = {}
+        self.parent_refs: list[tuple[int, str, str]] = []
 
     def problem(self, row: int, column: str | None, message: str) -> None:
         """Record a problem in a cell."""
@@ -515,6 +516,8 @@ class _RowParser:
             self.problem(row_no, "name", "tên đơn vị để trống.")
         level = self._level(row_no, row)
         parent = normalize_name(self.header.cell(row, "parent_code")) or None
+        if parent is not None:
+            self.parent_refs.append((row_no, code or "", parent))
         forms = self._forms(row_no, row)
         if len(self.problems) > before or code is None or level is None:
             return None
@@ -536,8 +539,9 @@ class _RowParser:
 
     def _level(self, row_no: int, row: Sequence[str]) -> str | None:
         level = normalize_name(self.header.cell(row, "level")).lower()
-        if level in self.levels:
-            return level
+        key = fold(level).replace(" ", "_")  # "Xã", "huyện", "sở ngành" are accepted too
+        if key in self.levels:
+            return key
         hint = f"Các cấp được dùng: {_levels_hint(self.levels)}."
         if not level:
             self.problem(row_no, "level", f"cấp đơn vị để trống. {hint}")
@@ -554,19 +558,16 @@ class _RowParser:
         return forms
 
 
-def _check_parents(parser: _RowParser, rows: Sequence[tuple[int, Unit]]) -> None:
+def _check_parents(parser: _RowParser) -> None:
     """Check that every parent code names a unit of the registry (other than the unit itself).
 
     Args:
-        parser: the row parser (its ``seen`` codes; problems are added to it).
-        rows: (row number, unit) of the rows that parsed.
+        parser: the row parser after all rows (its ``seen`` codes and ``parent_refs``; problems are
+            added to it).
     """
-    for row_no, unit in rows:
-        parent = unit.parent_code
-        if parent is None:
-            continue
-        if parent.casefold() == unit.code.casefold():
-            parser.problem(row_no, "parent_code", f"đơn vị '{unit.code}' không thể là cấp trên của chính nó.")
+    for row_no, code, parent in parser.parent_refs:
+        if parent.casefold() == code.casefold():
+            parser.problem(row_no, "parent_code", f"đơn vị '{code}' không thể là cấp trên của chính nó.")
         elif parent.casefold() not in parser.seen:
             parser.problem(row_no, "parent_code",
                            f"mã đơn vị cấp trên '{parent}' không có trong danh sách đơn vị.")
@@ -600,12 +601,25 @@ def parse_rows(rows: Sequence[Sequence[str]], path: Path) -> list[Unit]:
         unit = parser.parse(row_no, row)
         if unit is not None:
             parsed.append((row_no, unit))
-    _check_parents(parser, parsed)
+    _check_parents(parser)
     if parser.problems:
         raise RegistryError(sorted(parser.problems, key=lambda p: p.row or 0))
     if not parsed:
         raise _fail(path, "danh sách không có đơn vị nào.")
-    return [unit for _, unit in parsed]
+    return _canonical_parents([unit for _, unit in parsed])
+
+
+def _canonical_parents(units: list[Unit]) -> list[Unit]:
+    """Spell each parent code exactly as its unit's code ("p14" -> "P14"); codes match ignoring case.
+
+    Args:
+        units: checked units (every parent exists).
+
+    Returns:
+        The units with parent codes respelled.
+    """
+    spelling = {u.code.casefold(): u.code for u in units}
+    return [replace(u, parent_code=spelling[u.parent_code.casefold()]) if u.parent_code else u for u in units]
 
 
 def load_registry(path: str | Path) -> Registry:

@@ -89,6 +89,7 @@ class IndicatorLayout:
     code_col: int = 0
     err_cols: dict[str, int] = field(default_factory=dict)
     miss_cols: dict[str, int] = field(default_factory=dict)
+    warn_cols: dict[str, int] = field(default_factory=dict)
 
     @property
     def first_row(self) -> int:
@@ -173,11 +174,13 @@ def indicator_layout(sheet: IndicatorSheet, level: str | None = None) -> Indicat
         value_cols[vc.key] = col
     note_col, code_col = col + 1, col + 2
     err_cols = {vc.key: code_col + 1 + i for i, vc in enumerate(sheet.columns)}
-    miss_cols = {vc.key: code_col + 1 + len(sheet.columns) + i for i, vc in enumerate(sheet.columns)}
+    n = len(sheet.columns)
+    miss_cols = {vc.key: code_col + 1 + n + i for i, vc in enumerate(sheet.columns)}
+    warn_cols = {vc.key: code_col + 1 + 2 * n + i for i, vc in enumerate(sheet.columns)}
     return IndicatorLayout(
         sheet=sheet, header_rows=header, lines=_lines(sheet, level, header[1] + 1),
         value_cols=value_cols, unit_col=unit_col, note_col=note_col, code_col=code_col,
-        err_cols=err_cols, miss_cols=miss_cols,
+        err_cols=err_cols, miss_cols=miss_cols, warn_cols=warn_cols,
     )
 
 

@@ -18,7 +18,9 @@ from workbooks.catalog.model import NO, YES, Indicator, ValueColumn
 from workbooks.writer import formulas as fx
 from workbooks.writer import validation as dv
 from workbooks.writer.context import Context
-from workbooks.writer.sheet_common import finish_sheet, write_top_block
+from workbooks.writer.sheet_common import fit_row_height, finish_sheet, write_top_block
+
+LABEL_WIDTH = 60
 
 
 def _merge(ws: Worksheet, row: int, first: int, last: int, text: str, fmt) -> None:
@@ -114,11 +116,11 @@ def _relations(ctx: Context, sheet_name: str) -> dict[tuple[str, str], list[str]
     return out
 
 
-def _violations(ctx: Context, sheet_name: str) -> dict[tuple[str, str], list[str]]:
-    """Violation expressions of every rule instance, grouped by anchor cell."""
+def _violations(ctx: Context, sheet_name: str, severity: str) -> dict[tuple[str, str], list[str]]:
+    """Violation expressions of the rule instances of ``severity``, grouped by anchor cell."""
     out: dict[tuple[str, str], list[str]] = defaultdict(list)
     for inst in ctx.instances:
-        if ctx.cells[inst.anchor].sheet != sheet_name:
+        if ctx.cells[inst.anchor].sheet != sheet_name or inst.rule.severity != severity:
             continue
         left = [ctx.ref(k, sheet_name) for k in inst.left]
         right = [ctx.ref(k, sheet_name) for k in inst.right]
@@ -127,7 +129,7 @@ def _violations(ctx: Context, sheet_name: str) -> dict[tuple[str, str], list[str
 
 
 def _write_value_cell(ws: Worksheet, lay: IndicatorLayout, line: Line, vc: ValueColumn,
-                      ctx: Context, relations: dict, violations: dict) -> None:
+                      ctx: Context, relations: dict, violations: dict, warnings: dict) -> None:
     row, col = line.row, lay.value_cols[vc.key]
     ref = xl_rowcol_to_cell(row, col)
     ind = line.indicator
@@ -149,25 +151,29 @@ def _write_value_cell(ws: Worksheet, lay: IndicatorLayout, line: Line, vc: Value
     ws.write_formula(row, lay.err_cols[vc.key], "=" + "+".join(checks), ctx.styles.helper, 0)
     if ind.required:
         ws.write_formula(row, lay.miss_cols[vc.key], f'=IF({ref}="",1,0)', ctx.styles.helper, 1)
+    if key in warnings:
+        ws.write_formula(row, lay.warn_cols[vc.key], "=" + "+".join(warnings[key]), ctx.styles.helper, 0)
 
 
 def _write_line(ws: Worksheet, lay: IndicatorLayout, line: Line, ctx: Context,
-                relations: dict, violations: dict) -> None:
+                relations: dict, violations: dict, warnings: dict) -> None:
     st = ctx.styles
     if line.role == "heading":
         ws.write(line.row, lay.stt_col, line.stt, st.heading_stt)
         ws.write(line.row, lay.label_col, line.label, st.heading)
+        fit_row_height(ws, line.row, line.label, LABEL_WIDTH)
         for col in [*lay.value_cols.values(), lay.note_col, *([lay.unit_col] if lay.unit_col else [])]:
             ws.write_blank(line.row, col, None, st.label)
         ws.write_blank(line.row, lay.code_col, None, st.code)
         return
     ws.write(line.row, lay.stt_col, line.stt, st.label_center)
     ws.write(line.row, lay.label_col, line.label, st.label)
+    fit_row_height(ws, line.row, line.label, LABEL_WIDTH)
     if lay.unit_col is not None:
         ws.write(line.row, lay.unit_col, line.unit, st.label_center)
     for vc in lay.sheet.columns:
         if lay.applies(line, vc):
-            _write_value_cell(ws, lay, line, vc, ctx, relations, violations)
+            _write_value_cell(ws, lay, line, vc, ctx, relations, violations, warnings)
         else:
             ws.write(line.row, lay.value_cols[vc.key], "", st.computed)
     ws.write_blank(line.row, lay.note_col, None, st.input_text)
@@ -180,20 +186,24 @@ def _conditional_formats(ws: Worksheet, lay: IndicatorLayout, ctx: Context) -> N
     for vc in lay.sheet.columns:
         col = lay.value_cols[vc.key]
         flag = f"${xl_col_to_name(lay.err_cols[vc.key])}{first + 1}"
+        warn = f"${xl_col_to_name(lay.warn_cols[vc.key])}{first + 1}"
         ws.conditional_format(first, col, last, col, {
-            "type": "formula", "criteria": f"={flag}>0", "format": ctx.styles.error_mark})
+            "type": "formula", "criteria": f"={flag}>0", "format": ctx.styles.error_mark,
+            "stop_if_true": True})
+        ws.conditional_format(first, col, last, col, {
+            "type": "formula", "criteria": f"={warn}>0", "format": ctx.styles.warning_mark})
 
 
 def _column_widths(ws: Worksheet, lay: IndicatorLayout) -> None:
     ws.set_column(lay.stt_col, lay.stt_col, 8)
-    ws.set_column(lay.label_col, lay.label_col, 60)
+    ws.set_column(lay.label_col, lay.label_col, LABEL_WIDTH)
     if lay.unit_col is not None:
         ws.set_column(lay.unit_col, lay.unit_col, 18)
     for col in lay.value_cols.values():
         ws.set_column(col, col, 14)
     ws.set_column(lay.note_col, lay.note_col, 24)
     ws.set_column(lay.code_col, lay.code_col, 11)
-    helpers = list(lay.err_cols.values()) + list(lay.miss_cols.values())
+    helpers = [*lay.err_cols.values(), *lay.miss_cols.values(), *lay.warn_cols.values()]
     ws.set_column(min(helpers), max(helpers), 6, None, {"hidden": True})
 
 
@@ -210,14 +220,15 @@ def write_indicator_sheet(ws: Worksheet, lay: IndicatorLayout, ctx: Context) -> 
     """
     sheet_name = lay.sheet.name
     relations = _relations(ctx, sheet_name)
-    violations = _violations(ctx, sheet_name)
+    violations = _violations(ctx, sheet_name, "error")
+    warnings = _violations(ctx, sheet_name, "warning")
     _column_widths(ws, lay)
     last_col = lay.note_col
     write_top_block(ws, ctx, lay.sheet.name, ctx.text(lay.sheet.title), ctx.text(lay.sheet.subtitle),
                     last_col)
     _headers(ws, lay, ctx)
     for line in lay.lines:
-        _write_line(ws, lay, line, ctx, relations, violations)
+        _write_line(ws, lay, line, ctx, relations, violations, warnings)
     _conditional_formats(ws, lay, ctx)
     first, last = lay.first_row + 1, lay.last_row + 1
     errs = "+".join(f"SUM({xl_col_to_name(c)}{first}:{xl_col_to_name(c)}{last})" for c in lay.err_cols.values())

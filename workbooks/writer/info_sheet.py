@@ -16,7 +16,7 @@ INSTRUCTIONS = (
     "Số liệu là số nguyên, không gõ chữ, dấu chấm phân cách hàng nghìn hay đơn vị (gõ 1054, không gõ 1.054 hồ sơ).",
     "Tỷ lệ % do bảng tự tính từ tử số và mẫu số; chỉ nhập các số đếm.",
     "Ô để trống nghĩa là chưa báo cáo; nếu số liệu bằng 0 thì gõ số 0.",
-    "Ô bị tô đỏ là ô có lỗi; dòng 'Kiểm tra' ở đầu mỗi phụ lục cho biết còn bao nhiêu lỗi.",
+    "Ô bị tô đỏ là ô có lỗi; dòng chữ đỏ ở đầu mỗi phụ lục cho biết còn bao nhiêu lỗi và bao nhiêu ô bắt buộc chưa nhập; ô tô vàng là cảnh báo cần xem lại.",
     "Khi dán (Paste) số liệu từ tệp khác, hãy dùng 'Dán giá trị' (Paste Values) để giữ định dạng và kiểm tra.",
     "Không đổi tên sheet, không xóa cột 'Mã chỉ tiêu'; có thể thêm dòng trong các danh sách.",
     "Trước khi gửi, bấm nút 'Kiểm tra' (nếu đã cài phần bổ trợ) hoặc gửi tệp cho Sở Nội vụ kiểm tra.",

@@ -49,9 +49,23 @@ def _row_error_formula(lay: ListLayout, row: int, ctx: Context) -> str:
     return "=" + "+".join(terms)
 
 
+def _blocks(rows: list[int]) -> list[tuple[int, int]]:
+    """Contiguous (first, last) runs of data rows (group rows break them)."""
+    blocks: list[tuple[int, int]] = []
+    for row in sorted(rows):
+        if blocks and row == blocks[-1][1] + 1:
+            blocks[-1] = (blocks[-1][0], row)
+        else:
+            blocks.append((row, row))
+    return blocks
+
+
 def _conditional_formats(ws: Worksheet, lay: ListLayout, ctx: Context) -> None:
-    rows = [r for r, _ in lay.data_rows]
-    first, last = min(rows), max(rows)
+    for first, last in _blocks([r for r, _ in lay.data_rows]):
+        _block_formats(ws, lay, ctx, first, last)
+
+
+def _block_formats(ws: Worksheet, lay: ListLayout, ctx: Context, first: int, last: int) -> None:
     cols = lay.sheet.columns
     anchor = {c.key: f"{xl_col_to_name(lay.cols[c.key])}{first + 1}" for c in cols}
     filled = "OR(" + ",".join(f'${xl_col_to_name(lay.cols[c.key])}{first + 1}<>""' for c in cols) + ")"

@@ -32,6 +32,14 @@ def write_top_block(ws: Worksheet, ctx: Context, label: str, title: str, subtitl
     ws.set_row(1, 36)
 
 
+def fit_row_height(ws: Worksheet, row: int, text: str, width: float, font_pt: float = 12) -> None:
+    """Give a wrapped row the height its text needs (xlsxwriter cannot autofit rows)."""
+    chars_per_line = max(1, int(width * 1.1))
+    lines = max(1, -(-len(text) // chars_per_line))
+    if lines > 1:
+        ws.set_row(row, lines * font_pt * 1.3)
+
+
 def finish_sheet(ws: Worksheet, ctx: Context, sheet_id: str, header_rows: tuple[int, int],
                  last_row: int, last_col: int, code_col: int, errors_expr: str, missing_expr: str,
                  insert_rows: bool) -> str:
@@ -41,7 +49,6 @@ def finish_sheet(ws: Worksheet, ctx: Context, sheet_id: str, header_rows: tuple[
         Absolute reference (with sheet) of the status cell.
     """
     st = ctx.styles
-    ws.write(STATUS_ROW, 0, "Kiểm tra:", st.status)
     ws.write_formula(STATUS_ROW, 1, fx.status_text(errors_expr or "0"), st.status, "Chưa phát hiện lỗi")
     ws.write_formula(STATUS_ROW, 2, fx.missing_text(missing_expr or "0"), st.status, "")
     sheet = quote_sheetname(ws.get_name())

@@ -43,4 +43,5 @@ class Styles:
         self.info_input = fmt(border=1, locked=False, bg_color=INPUT_FILL)
         self.text = fmt(locked=True)
         self.error_mark = wb.add_format({"bg_color": ERROR_FILL, "font_color": "#9C0006"})
+        self.warning_mark = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#7F6000"})
         self.ok_mark = wb.add_format({"font_color": "#006100"})

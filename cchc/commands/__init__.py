@@ -1,0 +1,1 @@
+"""Subcommands of ``cchc``; each module has ``register(subparsers)``."""
