@@ -12,7 +12,7 @@ import xlsxwriter
 
 from workbooks.catalog.layout import IndicatorLayout
 from workbooks.catalog.model import Form
-from workbooks.writer.context import Context, UnitInfo
+from workbooks.writer.context import Context, Prefill, UnitInfo
 from workbooks.writer.indicator_sheet import write_indicator_sheet
 from workbooks.writer.info_sheet import INFO_SHEET, write_info_sheet
 from workbooks.writer.list_sheet import write_list_sheet
@@ -38,7 +38,8 @@ def workbook_filename(form: Form, unit: UnitInfo) -> str:
 
 def generate_workbook(form: Form, out_path: str | Path, unit: UnitInfo | None = None,
                       year: int | None = None, deadline: date | None = None,
-                      contact: str = "", generated_at: datetime | None = None) -> Path:
+                      contact: str = "", generated_at: datetime | None = None,
+                      prefill: Prefill | None = None) -> Path:
     """Write one workbook of ``form`` for ``unit`` (the blank template when None).
 
     Args:
@@ -49,6 +50,7 @@ def generate_workbook(form: Form, out_path: str | Path, unit: UnitInfo | None = 
         deadline: printed on the information sheet.
         contact: who receives the returns (printed on the information sheet).
         generated_at: timestamp stored in the metadata (now when None).
+        prefill: values to write into input cells (simulated returns); blank when None.
 
     Returns:
         The path written.
@@ -57,7 +59,8 @@ def generate_workbook(form: Form, out_path: str | Path, unit: UnitInfo | None = 
     tmp = out_path.with_name(out_path.name + ".tmp")
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False})
     ctx = Context(form=form, unit=unit or UnitInfo(), year=year or form.period.default_year,
-                  deadline=deadline, wb=wb, styles=Styles(wb), contact=contact)
+                  deadline=deadline, wb=wb, styles=Styles(wb), contact=contact,
+                  prefill=prefill or Prefill())
     wb.set_properties({
         "title": form.title, "subject": f"{form.id} — {ctx.period_label()}",
         "author": "Sở Nội vụ", "company": form.province,

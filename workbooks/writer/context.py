@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
@@ -36,6 +36,21 @@ class UnitInfo:
 
 
 @dataclass
+class Prefill:
+    """Values to write into the input cells (simulated or migrated returns).
+
+    ``cells``: (value code, column key) -> value; ``notes``: code -> note text;
+    ``lists``: sheet id -> rows (dicts of column key -> value, plus ``group`` for grouped lists);
+    ``info``: reporter / phone / email / report_date on the information sheet.
+    """
+
+    cells: dict[CellKey, object] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    lists: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    info: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
 class Context:
     """Generation context: form, unit, period, compiled layout and rule instances."""
 
@@ -46,6 +61,7 @@ class Context:
     wb: Workbook
     styles: Styles
     contact: str = ""
+    prefill: Prefill = field(default_factory=Prefill)
     layouts: list[IndicatorLayout | ListLayout] = field(default_factory=list)
     cells: dict[CellKey, CellPos] = field(default_factory=dict)
     instances: list[RuleInstance] = field(default_factory=list)
@@ -54,6 +70,17 @@ class Context:
         self.layouts = form_layouts(self.form, self.unit.level)
         self.cells = value_cells(self.layouts)
         self.instances = rule_instances(self.form, set(self.cells))
+
+    def write_input(self, ws, row: int, col: int, value: object, fmt) -> None:
+        """Write a prefilled input value (or a blank) keeping the input format."""
+        if value is None or value == "":
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, str):
+            ws.write_string(row, col, value, fmt)
+        elif isinstance(value, date):
+            ws.write_datetime(row, col, datetime.combine(value, datetime.min.time()), fmt)
+        else:
+            ws.write(row, col, value, fmt)
 
     def text(self, template: str) -> str:
         """A catalog text with the period year filled in."""

@@ -145,7 +145,7 @@ def _write_value_cell(ws: Worksheet, lay: IndicatorLayout, line: Line, vc: Value
         ws.write_formula(row, col, fx.rate(num, den), ctx.styles.computed, "")
         return
     key = (line.code, vc.key)
-    ws.write_blank(row, col, None, _input_format(line.value_kind, ctx))
+    ctx.write_input(ws, row, col, ctx.prefill.cells.get(key), _input_format(line.value_kind, ctx))
     ws.data_validation(row, col, row, col, _validation(line, ind, relations.get(key, []), ref, ctx))
     checks = [fx.error_flag(ref, _base_ok(line, ref, ctx))] + violations.get(key, [])
     ws.write_formula(row, lay.err_cols[vc.key], "=" + "+".join(checks), ctx.styles.helper, 0)
@@ -176,7 +176,7 @@ def _write_line(ws: Worksheet, lay: IndicatorLayout, line: Line, ctx: Context,
             _write_value_cell(ws, lay, line, vc, ctx, relations, violations, warnings)
         else:
             ws.write(line.row, lay.value_cols[vc.key], "", st.computed)
-    ws.write_blank(line.row, lay.note_col, None, st.input_text)
+    ctx.write_input(ws, line.row, lay.note_col, ctx.prefill.notes.get(line.code), st.input_text)
     ws.data_validation(line.row, lay.note_col, line.row, lay.note_col, dv.text_length(2000))
     ws.write_string(line.row, lay.code_col, line.code, st.code)
 

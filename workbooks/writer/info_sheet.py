@@ -67,10 +67,12 @@ def write_info_sheet(ws: Worksheet, ctx: Context, statuses: list[tuple[str, str]
     row += 1
     for key, label in (("reporter", "Người lập biểu"), ("phone", "Số điện thoại"), ("email", "Thư điện tử")):
         _row(ws, ctx, row, label, "", st.info_input)
+        ctx.write_input(ws, row, 1, ctx.prefill.info.get(key), st.info_input)
         ws.data_validation(row, 1, row, 1, dv.text_length(200))
         _name(ctx, ws, key, row)
         row += 1
     _row(ws, ctx, row, "Ngày lập báo cáo", "", st.input_date)
+    ctx.write_input(ws, row, 1, ctx.prefill.info.get("report_date"), st.input_date)
     ws.data_validation(row, 1, row, 1, dv.date_between(*ctx.date_window()))
     _name(ctx, ws, "report_date", row)
     row += 2

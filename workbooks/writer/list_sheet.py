@@ -82,6 +82,20 @@ def _block_formats(ws: Worksheet, lay: ListLayout, ctx: Context, first: int, las
                               {"type": "formula", "criteria": criteria, "format": ctx.styles.error_mark})
 
 
+def _prefill_rows(lay: ListLayout, rows: list[dict[str, object]]) -> dict[int, dict[str, object]]:
+    """Place prefilled list rows into the prepared rows of their group, in order."""
+    free: dict[str, list[int]] = {}
+    for row, group in lay.data_rows:
+        free.setdefault(group, []).append(row)
+    placed: dict[int, dict[str, object]] = {}
+    for item in rows:
+        group = str(item.get("group", "")) if lay.sheet.groups else ""
+        if not free.get(group):
+            raise ValueError(f"{lay.sheet.name}: không còn dòng trống cho nhóm '{group}'")
+        placed[free[group].pop(0)] = item
+    return placed
+
+
 def write_list_sheet(ws: Worksheet, lay: ListLayout, ctx: Context) -> str:
     """Write a list sheet and return the reference of its status cell.
 
@@ -103,11 +117,12 @@ def write_list_sheet(ws: Worksheet, lay: ListLayout, ctx: Context) -> str:
     ws.set_column(lay.code_col, lay.code_col, 9)
     ws.set_column(lay.err_col, lay.err_col, 6, None, {"hidden": True})
     formats = {"date": st.input_date, "count": st.input, "choice": st.input_center}
+    prefill = _prefill_rows(lay, ctx.prefill.lists.get(sheet.id, []))
     for row, group in lay.data_rows:
-        ws.write_number(row, lay.stt_col, 0, st.input_center)  # renumbered below
         for c in sheet.columns:
             col = lay.cols[c.key]
-            ws.write_blank(row, col, None, formats.get(c.type, st.input_text))
+            value = prefill.get(row, {}).get(c.key)
+            ctx.write_input(ws, row, col, value, formats.get(c.type, st.input_text))
             ws.data_validation(row, col, row, col, _validation(c, ctx))
         ws.write_string(row, lay.code_col, group, st.code)
         ws.write_formula(row, lay.err_col, _row_error_formula(lay, row, ctx), st.helper, 0)
