@@ -28,8 +28,8 @@ from workbooks.catalog.model import (
     Part,
     Period,
     RatioSide,
-    Rule,
     RowRule,
+    Rule,
     ValueColumn,
 )
 

@@ -18,7 +18,7 @@ from workbooks.catalog.model import NO, YES, Indicator, ValueColumn
 from workbooks.writer import formulas as fx
 from workbooks.writer import validation as dv
 from workbooks.writer.context import Context
-from workbooks.writer.sheet_common import fit_row_height, finish_sheet, write_top_block
+from workbooks.writer.sheet_common import finish_sheet, fit_row_height, write_top_block
 
 LABEL_WIDTH = 60
 

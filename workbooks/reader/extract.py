@@ -1,0 +1,140 @@
+"""Extract tidy values from a located sheet; recompute every computed cell."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from workbooks.catalog.layout import IndicatorLayout, Line, ListLayout, render
+from workbooks.catalog.model import IndicatorSheet, ListSheet
+from workbooks.reader.grid import Grid
+from workbooks.reader.locate import Found
+from workbooks.reader.model import Notice
+from workbooks.reader.parse import clean_text, parse_value
+from workbooks.writer.list_sheet import GROUP_PREFIX
+
+Record = tuple  # ordered as VALUE_COLUMNS minus the identity columns (see read.py)
+
+
+def _choices(line: Line) -> dict[str, float]:
+    ind = line.indicator
+    if ind is None or ind.kind != "choice":
+        return {}
+    return {c.label: float(c.code) for c in ind.choices if isinstance(c.code, int | float)}
+
+
+def _cell(row: int, col: int) -> str:
+    return xl_rowcol_to_cell(row, col)
+
+
+def _rate(num: float, den: float) -> float:
+    if math.isnan(num) or math.isnan(den) or den <= 0:
+        return math.nan
+    return round(num / den * 100, 2)
+
+
+def _formula_check(raw: Any, computed: float, sheet: str, cell: str) -> list[Notice]:
+    """A computed cell holding a constant that disagrees with the recomputed value."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return []
+    if math.isnan(computed) or abs(float(raw) - computed) > 0.01:
+        shown = "" if math.isnan(computed) else computed
+        return [Notice("formula_overwritten", "warning", sheet=sheet, cell=cell, value=raw,
+                       params={"cached": raw, "computed": shown})]
+    return []
+
+
+def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout) -> tuple[list[Record], list[Notice]]:
+    """Records of an indicator sheet: inputs parsed, rates recomputed from their inputs."""
+    name, sheet = found.sheet, lay.sheet
+    assert isinstance(sheet, IndicatorSheet) and found.code_col is not None
+    rows = grid.sheets[name]
+    row_of: dict[str, int] = {}
+    for r in range(found.header_row + 1, len(rows)):
+        value = grid.cell(name, r, found.code_col)
+        if value not in (None, ""):
+            row_of.setdefault(str(value).strip(), r)
+    records: list[Record] = []
+    notices: list[Notice] = []
+    numbers: dict[tuple[str, str], float] = {}
+    for line in lay.lines:
+        if line.role == "heading":
+            continue
+        r = row_of.get(line.code)
+        if r is None:
+            notices.append(Notice("row_missing", "error", sheet=name,
+                                  params={"code": line.code, "label": line.label}))
+            continue
+        for vc in sheet.columns:
+            if not lay.applies(line, vc):
+                continue
+            c = found.cols[vc.key]
+            raw = grid.cell(name, r, c)
+            computed = line.role == "rate" or vc.is_computed
+            kind = "rate" if computed else line.value_kind
+            number, text, tag = (math.nan, "", "") if computed else parse_value(raw, kind, _choices(line))
+            numbers[(line.code, vc.key)] = number
+            records.append([sheet.id, name, line.code, vc.key, 0, r + 1, _cell(r, c), kind, raw, number,
+                            text, tag])
+        note = grid.cell(name, r, found.cols.get("_note", -1)) if "_note" in found.cols else None
+        if note not in (None, ""):
+            records.append([sheet.id, name, line.code, "note", 0, r + 1, _cell(r, found.cols["_note"]),
+                            "text", note, math.nan, clean_text(note), ""])
+    for rec in records:
+        if rec[7] != "rate":
+            continue
+        code, key = rec[2], rec[3]
+        vc = next(v for v in sheet.columns if v.key == key)
+        if vc.compute_ratio:
+            num, den = numbers.get((code, vc.compute_ratio[0])), numbers.get((code, vc.compute_ratio[1]))
+        else:
+            num, den = numbers.get((f"{code}:num", key)), numbers.get((f"{code}:den", key))
+        rec[9] = _rate(math.nan if num is None else num, math.nan if den is None else den)
+        rec[11] = "" if not math.isnan(rec[9]) else "blank"
+        notices += _formula_check(rec[8], rec[9], name, rec[6])
+    return [tuple(r) for r in records], notices
+
+
+def _group_of_row(value: Any) -> str | None:
+    text = "" if value in (None, "") else str(value).strip()
+    return text[len(GROUP_PREFIX):] if text.startswith(GROUP_PREFIX) else None
+
+
+def list_records(grid: Grid, found: Found, lay: ListLayout) -> list[Record]:
+    """Records of a list sheet: every filled row (added rows included), every column."""
+    name, sheet = found.sheet, lay.sheet
+    assert isinstance(sheet, ListSheet)
+    rows = grid.sheets[name]
+    group_labels = {clean_text(g.label).casefold(): g.code for g in sheet.groups}
+    first_key = sheet.columns[0].key
+    current = ""
+    item = 0
+    records: list[Record] = []
+    for r in range(found.header_row + 1, len(rows)):
+        code_value = grid.cell(name, r, found.code_col) if found.code_col is not None else None
+        marker = _group_of_row(code_value)
+        first = grid.cell(name, r, found.cols[first_key])
+        if marker is None and isinstance(first, str) and clean_text(first).casefold() in group_labels:
+            marker = group_labels[clean_text(first).casefold()]
+        if marker is not None:
+            current = marker
+            continue
+        values = {c.key: grid.cell(name, r, found.cols[c.key]) for c in sheet.columns}
+        if all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in values.values()):
+            continue
+        item += 1
+        group = str(code_value).strip() if code_value not in (None, "") else current
+        for col in sheet.columns:
+            kind = {"choice": "text"}.get(col.type, col.type)
+            number, text, tag = parse_value(values[col.key], kind)
+            records.append((sheet.id, name, group, col.key, item, r + 1,
+                            _cell(r, found.cols[col.key]), col.type, values[col.key],
+                            number, text, tag))
+    return records
+
+
+def column_labels(sheet: IndicatorSheet, year: int) -> dict[str, str]:
+    """Rendered header labels of the value columns (for locating them)."""
+    return {vc.key: render(vc.label, year) for vc in sheet.columns}

@@ -1,0 +1,88 @@
+"""Read a return: file or grid → identity, tidy values, structural notices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from workbooks.catalog.checks import indicator_codes
+from workbooks.catalog.layout import IndicatorLayout, form_layouts
+from workbooks.catalog.loader import load_catalog
+from workbooks.catalog.model import Form, IndicatorSheet
+from workbooks.reader.extract import column_labels, indicator_records, list_records
+from workbooks.reader.files import grid_from_file
+from workbooks.reader.grid import Grid
+from workbooks.reader.identify import identify
+from workbooks.reader.locate import find_sheet, locate_indicator, locate_list
+from workbooks.reader.model import VALUE_COLUMNS, Notice, Return
+
+_RECORD_COLUMNS = VALUE_COLUMNS[3:]
+
+
+def _sheet_codes(form: Form, sheet_id: str) -> set[str]:
+    return {code for code, sid in indicator_codes(form).items() if sid == sheet_id}
+
+
+def _read_sheets(grid: Grid, form: Form, level: str | None, year: int,
+                 meta: dict[str, str]) -> tuple[list[tuple], list[Notice]]:
+    records: list[tuple] = []
+    notices: list[Notice] = []
+    for lay in form_layouts(form, level):
+        sheet = lay.sheet
+        codes = _sheet_codes(form, sheet.id)
+        name, found_notices = find_sheet(grid, sheet, meta, codes)
+        notices += found_notices
+        if name is None:
+            continue
+        if isinstance(lay, IndicatorLayout):
+            assert isinstance(sheet, IndicatorSheet)
+            found, more = locate_indicator(grid, name, lay, column_labels(sheet, year), codes)
+            notices += more
+            if found is not None:
+                recs, more = indicator_records(grid, found, lay)
+                records += recs
+                notices += more
+        else:
+            found, more = locate_list(grid, name, sheet, lay)
+            notices += more
+            if found is not None:
+                records += list_records(grid, found, lay)
+    return records, notices
+
+
+def read_grid(grid: Grid, catalog: dict[str, Form] | None = None, return_id: str | None = None) -> Return:
+    """Read a return from a grid (any source).
+
+    Args:
+        grid: the workbook's values.
+        catalog: forms by id (the shipped catalog when None).
+        return_id: id of the return in a batch (the source name when None).
+
+    Returns:
+        The return with tidy values (see ``workbooks.reader.model``) and notices.
+
+    Raises:
+        ReturnRejected: not one of the catalog's forms.
+    """
+    ident = identify(grid, catalog or load_catalog())
+    form = ident.form
+    records, notices = _read_sheets(grid, form, ident.level, ident.period, ident.meta)
+    rid = return_id or grid.source
+    frame = pd.DataFrame.from_records(records, columns=_RECORD_COLUMNS)
+    frame.insert(0, "form_id", form.id)
+    frame.insert(0, "unit_code", ident.unit_code)
+    frame.insert(0, "return_id", rid)
+    frame = frame.astype({"item": "int64", "row": "int64", "number": "float64"})
+    return Return(rid, grid.source, form, ident.version, ident.unit_code, ident.unit_name, ident.level,
+                  ident.period, ident.meta, frame, ident.notices + notices)
+
+
+def read_return(path: str | Path, catalog: dict[str, Form] | None = None,
+                return_id: str | None = None) -> Return:
+    """Read a return file (.xlsx, .xlsm, .xls); see ``read_grid``.
+
+    Raises:
+        ReturnRejected: the file is empty, damaged, encrypted, not Excel, or no known form.
+    """
+    return read_grid(grid_from_file(path), catalog, return_id)
