@@ -13,6 +13,7 @@ import xlsxwriter
 from workbooks.catalog.layout import IndicatorLayout
 from workbooks.catalog.model import Form
 from workbooks.writer.context import Context, Prefill, UnitInfo
+from workbooks.writer.fast_sheet import FastFormulaWorksheet
 from workbooks.writer.indicator_sheet import write_indicator_sheet
 from workbooks.writer.info_sheet import INFO_SHEET, write_info_sheet
 from workbooks.writer.list_sheet import write_list_sheet
@@ -57,7 +58,8 @@ def generate_workbook(form: Form, out_path: str | Path, unit: UnitInfo | None = 
     """
     out_path = Path(out_path)
     tmp = out_path.with_name(out_path.name + ".tmp")
-    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False})
+    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                         "in_memory": True})
     ctx = Context(form=form, unit=unit or UnitInfo(), year=year or form.period.default_year,
                   deadline=deadline, wb=wb, styles=Styles(wb), contact=contact,
                   prefill=prefill or Prefill())
@@ -66,10 +68,10 @@ def generate_workbook(form: Form, out_path: str | Path, unit: UnitInfo | None = 
         "author": "Sở Nội vụ", "company": form.province,
         "comments": "Tạo bởi bộ công cụ cchc; không đổi tên sheet, không xóa cột Mã chỉ tiêu.",
     })
-    info = wb.add_worksheet(INFO_SHEET)
+    info = wb.add_worksheet(INFO_SHEET, worksheet_class=FastFormulaWorksheet)
     statuses = []
     for lay in ctx.layouts:
-        ws = wb.add_worksheet(lay.sheet.name)
+        ws = wb.add_worksheet(lay.sheet.name, worksheet_class=FastFormulaWorksheet)
         if isinstance(lay, IndicatorLayout):
             statuses.append((lay.sheet.name, write_indicator_sheet(ws, lay, ctx)))
         else:

@@ -20,6 +20,7 @@ from workbooks.catalog.layout import (
 )
 from workbooks.catalog.model import Form
 from workbooks.writer.styles import Styles
+from workbooks.writer.validation import ValidationBatch
 
 DATE_SLACK = timedelta(days=366)
 
@@ -65,11 +66,22 @@ class Context:
     layouts: list[IndicatorLayout | ListLayout] = field(default_factory=list)
     cells: dict[CellKey, CellPos] = field(default_factory=dict)
     instances: list[RuleInstance] = field(default_factory=list)
+    validations: dict[str, ValidationBatch] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.layouts = form_layouts(self.form, self.unit.level)
         self.cells = value_cells(self.layouts)
         self.instances = rule_instances(self.form, set(self.cells))
+
+    def validate(self, ws, row: int, col: int, options: dict) -> None:
+        """Queue a data validation for one cell (written in batches by ``flush_validations``)."""
+        self.validations.setdefault(ws.get_name(), ValidationBatch()).add(row, col, options)
+
+    def flush_validations(self, ws) -> None:
+        """Write the queued validations of ``ws``."""
+        batch = self.validations.pop(ws.get_name(), None)
+        if batch:
+            batch.write(ws)
 
     def write_input(self, ws, row: int, col: int, value: object, fmt) -> None:
         """Write a prefilled input value (or a blank) keeping the input format."""

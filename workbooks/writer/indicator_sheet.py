@@ -146,7 +146,7 @@ def _write_value_cell(ws: Worksheet, lay: IndicatorLayout, line: Line, vc: Value
         return
     key = (line.code, vc.key)
     ctx.write_input(ws, row, col, ctx.prefill.cells.get(key), _input_format(line.value_kind, ctx))
-    ws.data_validation(row, col, row, col, _validation(line, ind, relations.get(key, []), ref, ctx))
+    ctx.validate(ws, row, col, _validation(line, ind, relations.get(key, []), ref, ctx))
     checks = [fx.error_flag(ref, _base_ok(line, ref, ctx))] + violations.get(key, [])
     ws.write_formula(row, lay.err_cols[vc.key], "=" + "+".join(checks), ctx.styles.helper, 0)
     if ind.required:
@@ -177,7 +177,7 @@ def _write_line(ws: Worksheet, lay: IndicatorLayout, line: Line, ctx: Context,
         else:
             ws.write(line.row, lay.value_cols[vc.key], "", st.computed)
     ctx.write_input(ws, line.row, lay.note_col, ctx.prefill.notes.get(line.code), st.input_text)
-    ws.data_validation(line.row, lay.note_col, line.row, lay.note_col, dv.text_length(2000))
+    ctx.validate(ws, line.row, lay.note_col, dv.text_length(2000))
     ws.write_string(line.row, lay.code_col, line.code, st.code)
 
 

@@ -123,7 +123,7 @@ def write_list_sheet(ws: Worksheet, lay: ListLayout, ctx: Context) -> str:
             col = lay.cols[c.key]
             value = prefill.get(row, {}).get(c.key)
             ctx.write_input(ws, row, col, value, formats.get(c.type, st.input_text))
-            ws.data_validation(row, col, row, col, _validation(c, ctx))
+            ctx.validate(ws, row, col, _validation(c, ctx))
         ws.write_string(row, lay.code_col, group, st.code)
         ws.write_formula(row, lay.err_col, _row_error_formula(lay, row, ctx), st.helper, 0)
     counters: dict[str, int] = {}

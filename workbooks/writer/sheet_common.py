@@ -49,6 +49,7 @@ def finish_sheet(ws: Worksheet, ctx: Context, sheet_id: str, header_rows: tuple[
         Absolute reference (with sheet) of the status cell.
     """
     st = ctx.styles
+    ctx.flush_validations(ws)
     ws.write_formula(STATUS_ROW, 1, fx.status_text(errors_expr or "0"), st.status, "Chưa phát hiện lỗi")
     ws.write_formula(STATUS_ROW, 2, fx.missing_text(missing_expr or "0"), st.status, "")
     sheet = quote_sheetname(ws.get_name())

@@ -90,3 +90,30 @@ def text_length(limit: int = 2000, hint: str = "") -> dict:
 def custom(formula: str, prompt: str, alert: str) -> dict:
     """Custom formula validation (part <= whole, numerator <= denominator …)."""
     return {"validate": "custom", "value": formula, **_messages(prompt, alert)}
+
+
+class ValidationBatch:
+    """Collects identical validations so each is written once for all its cells.
+
+    Excel stores one ``<dataValidation sqref="D11 D12 E11 …">`` per rule; writing one per
+    cell made files bigger and generation slower for no gain.
+    """
+
+    def __init__(self) -> None:
+        self._cells: dict[str, list[tuple[int, int]]] = {}
+        self._options: dict[str, dict] = {}
+
+    def add(self, row: int, col: int, options: dict) -> None:
+        """Validate cell (row, col) with ``options``."""
+        key = repr(sorted(options.items(), key=lambda kv: kv[0]))
+        self._options.setdefault(key, options)
+        self._cells.setdefault(key, []).append((row, col))
+
+    def write(self, ws) -> None:
+        """Write every collected validation to ``ws``."""
+        from xlsxwriter.utility import xl_rowcol_to_cell
+
+        for key, cells in self._cells.items():
+            row, col = cells[0]
+            refs = " ".join(xl_rowcol_to_cell(r, c) for r, c in cells)
+            ws.data_validation(row, col, row, col, {**self._options[key], "multi_range": refs})
