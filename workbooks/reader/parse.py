@@ -72,12 +72,12 @@ def _parse_number_text(text: str, raw: str) -> Parsed:
     if text.endswith("%"):
         number, _, tag = _parse_number_text(text[:-1].strip(), raw)
         return (number, text, "coerced:percent_sign") if not tag.startswith("invalid") else (NAN, text, tag)
+    if _THOUSANDS_DOT.match(text):  # Vietnamese: the dot groups thousands (1.054 = 1054)
+        return float(text.replace(".", "")), text, "coerced:thousands_dot"
     if _PLAIN.match(text):
         if "." in text:
             return float(text), text, "coerced:decimal_point"
         return float(text), text, "coerced:whitespace" if raw != text else "coerced:text_number"
-    if _THOUSANDS_DOT.match(text):
-        return float(text.replace(".", "")), text, "coerced:thousands_dot"
     if _THOUSANDS_DOT_DECIMAL.match(text):
         return float(text.replace(".", "").replace(",", ".")), text, "coerced:thousands_dot"
     if _DECIMAL_COMMA.match(text):
