@@ -1,8 +1,8 @@
 """Shared fixtures: the catalog, workbooks generated once per session, LibreOffice conversion.
 
 ``generated`` writes, for every shipped form, the blank template and one workbook per level the
-form lists. Tests that take a ``workbook`` argument are parametrized over all of them (see
-``pytest_generate_tests``); tests that take ``form_id`` over every shipped form.
+form lists. Tests that take a ``generated_workbook`` argument are parametrized over all of them
+(see ``pytest_generate_tests``).
 
 ``soffice_convert`` runs LibreOffice headless in a private profile whose configuration forces a
 full recalculation of xlsx formulas on load (``OOXMLRecalcMode`` = 0, "always"): by default
@@ -53,13 +53,11 @@ def case_id(form_id: str, level: str | None) -> str:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """``workbook``: every (form, level) workbook; ``form_id``: every shipped form."""
-    if "workbook" in metafunc.fixturenames:
+    """``generated_workbook``: parametrized over every (form, level) workbook."""
+    if "generated_workbook" in metafunc.fixturenames:
         cases = _catalog_cases()
-        metafunc.parametrize("workbook", cases, indirect=True, ids=[case_id(*c) for c in cases])
-    if "form_id" in metafunc.fixturenames:
-        ids = sorted(load_catalog())
-        metafunc.parametrize("form_id", ids, ids=ids)
+        metafunc.parametrize("generated_workbook", cases, indirect=True,
+                             ids=[case_id(*c) for c in cases])
 
 
 @dataclass(frozen=True)
@@ -71,10 +69,7 @@ class Generated:
     unit: UnitInfo
     year: int
     path: Path
-
-    @property
-    def id(self) -> str:
-        return case_id(self.form.id, self.level)
+    generated_at: datetime = GENERATED_AT
 
 
 def unit_for(level: str | None) -> UnitInfo:
@@ -120,7 +115,7 @@ def generated(catalog: dict[str, Form], tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture
-def workbook(request: pytest.FixtureRequest, generated: dict) -> Generated:
+def generated_workbook(request: pytest.FixtureRequest, generated: dict) -> Generated:
     """One generated workbook (parametrized over every form and level)."""
     return generated[request.param]
 
@@ -217,6 +212,10 @@ def soffice_convert(src: Path | Sequence[Path], fmt: str, outdir: Path,
     cmd = [binary, "--headless", "--norestore", "--nolockcheck",
            f"-env:UserInstallation={lo_profile().as_uri()}",
            "--convert-to", fmt, "--outdir", str(outdir), *map(str, sources)]
+    ext = fmt.split(":", 1)[0]
+    outputs = [outdir / f"{s.stem}.{ext}" for s in sources]
+    for out in outputs:  # an old output must not pass for a new one
+        out.unlink(missing_ok=True)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
@@ -225,10 +224,9 @@ def soffice_convert(src: Path | Sequence[Path], fmt: str, outdir: Path,
         os.killpg(proc.pid, signal.SIGKILL)  # the group we started: soffice and its children
         proc.communicate()
         pytest.fail(f"soffice did not finish within {timeout}s: {' '.join(cmd)}")
-    ext = fmt.split(":", 1)[0]
-    outputs = [outdir / f"{s.stem}.{ext}" for s in sources]
     missing = [o.name for o in outputs if not o.exists()]
-    assert proc.returncode == 0 and not missing, (
+    errors = [line for line in (stdout + stderr).splitlines() if line.lower().startswith("error")]
+    assert proc.returncode == 0 and not missing and not errors, (
         f"soffice failed (exit {proc.returncode}); missing {missing}\nstdout: {stdout}\nstderr: {stderr}")
     return outputs[0] if isinstance(src, str | Path) else outputs
 

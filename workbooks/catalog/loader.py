@@ -295,6 +295,8 @@ def _list_sheet(r: _Reader, d: dict, entry: str) -> ListSheet:
         choices = tuple(str(x) for x in (c.get("choices") or ()))
         if c["type"] == "choice" and (not choices or len(set(choices)) != len(choices)):
             raise r.fail(e, "cột lựa chọn cần danh sách choices không trống, không trùng")
+        if any("," in x for x in choices):
+            raise r.fail(e, "lựa chọn không được chứa dấu phẩy (Excel dùng dấu phẩy để tách danh sách chọn)")
         cols.append(ListColumn(c["key"], r.text(c, "label", e), c["type"],
                                bool(c.get("required", False)), choices, c.get("width"),
                                r.text(c, "help", e)))

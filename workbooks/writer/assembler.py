@@ -27,7 +27,8 @@ def ascii_slug(text: str, limit: int = 60) -> str:
     """A Windows-safe ASCII file-name part: 'Phường Tô Hiệu' -> 'Phuong_To_Hieu'."""
     text = text.replace("đ", "d").replace("Đ", "D")
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _UNSAFE.sub("_", plain).strip("_")[:limit] or "don_vi"
+    # no leading/trailing '.' or '_' (also after the cut): 'Côn Đảo.' must not give 'Con_Dao..xlsx'
+    return _UNSAFE.sub("_", plain).strip("._")[:limit].rstrip("._") or "don_vi"
 
 
 def workbook_filename(form: Form, unit: UnitInfo) -> str:

@@ -127,9 +127,11 @@ def write_list_sheet(ws: Worksheet, lay: ListLayout, ctx: Context) -> str:
         ws.write_string(row, lay.code_col, group, st.code)
         ws.write_formula(row, lay.err_col, _row_error_formula(lay, row, ctx), st.helper, 0)
     counters: dict[str, int] = {}
+    stt_rule = dv.whole_number(1, None, "Số thứ tự của dòng; có thể đánh lại khi thêm dòng.")
     for row, group in lay.data_rows:
         counters[group] = counters.get(group, 0) + 1
         ws.write_number(row, lay.stt_col, counters[group], st.input_center)
+        ctx.validate(ws, row, lay.stt_col, stt_rule)
     for group in sheet.groups:
         row = lay.group_rows[group.code]
         ws.write_string(row, lay.stt_col, group.code, st.heading_stt)
