@@ -40,9 +40,9 @@ def _formula_check(raw: Any, computed: float, sheet: str, cell: str) -> list[Not
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         return []
     if math.isnan(computed) or abs(float(raw) - computed) > 0.01:
-        shown = "" if math.isnan(computed) else computed
-        return [Notice("formula_overwritten", "warning", sheet=sheet, cell=cell, value=raw,
-                       params={"cached": raw, "computed": shown})]
+        shown = "chưa tính được (thiếu tử số hoặc mẫu số)" if math.isnan(computed) else computed
+        params = {"cached": raw, "computed": shown}
+        return [Notice("formula_overwritten", "warning", sheet=sheet, cell=cell, value=raw, params=params)]
     return []
 
 

@@ -11,7 +11,8 @@ form_id        str
 sheet_id       str: the catalog sheet id
 sheet          str: the sheet name as found in the file (may differ when renamed)
 code           str: indicator value code (``X``, ``X:num``, ``X:den``) — list sheets: group code
-column         str: value column key (indicator sheets) or list column key
+column         str: value column key (indicator sheets; ``note`` for the Ghi chú cell of a
+               row, kind text, optional) or list column key
 item           int: 0 for indicator sheets; the list row ordinal (1, 2, …) for list sheets
 row            int: 1-based Excel row; 0 when the cell is missing from the file
 cell           str: "D14" (empty when missing)
