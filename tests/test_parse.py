@@ -102,6 +102,8 @@ def test_text_is_nfc_and_trimmed():
 
 @pytest.mark.parametrize(("text", "legacy"), [
     ("Phßng Néi vô huyÖn", True),        # TCVN3 (ABC font) shown as Unicode
+    ("Phßng Néi vô", True),
+    ("Diện tích 25 m², nhiệt độ 30°C", False),
     ("Uûy ban nhaân daân xaõ", True),     # VNI-Windows
     ("Phòng Nội vụ huyện", False),
     ("Ủy ban nhân dân xã Quài Tở", False),

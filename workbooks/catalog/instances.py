@@ -32,10 +32,11 @@ class RuleInstance:
 
 
 def _sheet_columns(form: Form) -> list[str]:
+    """Input value-column keys of every indicator sheet (computed rate columns excluded)."""
     keys: list[str] = []
     for sheet in form.sheets:
         if isinstance(sheet, IndicatorSheet):
-            keys += [c.key for c in sheet.columns if c.key not in keys]
+            keys += [c.key for c in sheet.columns if c.key not in keys and not c.is_computed]
     return keys
 
 

@@ -25,7 +25,9 @@ _PLAIN = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _LEADING_NUMBER = re.compile(r"^([+-]?\d[\d.,]*)\s*([^\d\s].*)$")
 _EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA"}
 # Characters that TCVN3 (ABC) fonts put where Unicode has Latin-1 symbols; rare in real text.
-_TCVN3 = set("¸µ¶·¹¨©ª«¬®¯°±²³´½¾ÆÇÐÑÖ×ØÜÞßäåæçëîïñö÷øûüþ")
+_TCVN3 = set("¸µ¶¹¨ª«¬¯³´¾ÆÇÐÑÖ×ØÜÞßäåæçëîïñö÷øûüþ")  # °²±½©®· left out: real text uses them
+# Of those, the ones that never occur in Vietnamese administrative text written in Unicode.
+_TCVN3_STRONG = set("ßµ¸¶¹¨ª«¬¯³´¾ÆÇÐÑ×ØÞ")
 _VNI = re.compile(r"[A-Za-z](?:ø|ù|ú|û|õ|ï|ñ|ë|ä|ö|å|æ|ç|à|á|â|è|é|ê)[a-zA-Z]?")
 _VNI_MARKS = set("øùúûõïñëäöåæç")
 _YES = {"có", "co", "x", "1", "yes", "đã có", "da co"}
@@ -41,7 +43,7 @@ def clean_text(value: Any) -> str:
 
 def looks_legacy(text: str) -> bool:
     """True when text looks typed with a TCVN3 (ABC) or VNI font instead of Unicode."""
-    if sum(ch in _TCVN3 for ch in text) >= 2:
+    if any(ch in _TCVN3_STRONG for ch in text) or sum(ch in _TCVN3 for ch in text) >= 2:
         return True
     return len(_VNI.findall(text)) >= 2 and sum(ch in _VNI_MARKS for ch in text) >= 2
 
