@@ -11,6 +11,7 @@ from workbooks.writer.context import Context
 from workbooks.writer.names import data_name, status_name
 
 PROTECT_OPTIONS = {
+    "format_cells": True,  # the "Kiểm tra" add-in colours cells; values stay locked
     "format_columns": True,
     "format_rows": True,
     "select_locked_cells": True,

@@ -1,0 +1,93 @@
+"""``cchc addin``: the "Kiểm tra" button in Excel — desktop add-in, Office.js server, xlwings Lite."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from cchc.commands.common import add_command
+
+LICENSE_NOTE = (
+    "Máy chủ dùng phần PRO của xlwings (xw.Book(json=...)), miễn phí theo giấy phép PolyForm "
+    "Noncommercial 1.0.0 — cơ quan nhà nước được phép sử dụng. Hãy đặt biến môi trường "
+    "XLWINGS_LICENSE_KEY=noncommercial rồi chạy lại (xem addin/docs/may_chu.md)."
+)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Write the desktop ribbon add-ins and their Python modules."""
+    from addin.xlam import build
+
+    paths = build(args.out, python_win=args.python_win, python_mac=args.python_mac)
+    print(f"Đã tạo {len(paths)} tệp trong {args.out}:")
+    for path in paths:
+        print(f"  {path.name}")
+    print("Hướng dẫn cài đặt cho đơn vị: HUONG_DAN_CAI_DAT.md")
+    return 0
+
+
+def run_lite(args: argparse.Namespace) -> int:
+    """Write main.py and requirements.txt for xlwings Lite."""
+    from addin.lite import DEFAULT_WHEEL_URL, build_lite
+
+    paths = build_lite(args.out, args.wheel_url or DEFAULT_WHEEL_URL)
+    print(f"Đã tạo {', '.join(p.name for p in paths)} trong {args.out}.")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Start the server for the Office.js task pane."""
+    if not os.environ.get("XLWINGS_LICENSE_KEY"):
+        print(LICENSE_NOTE, file=sys.stderr)
+        return 2
+    try:
+        import uvicorn
+
+        from addin.server import create_app
+    except ModuleNotFoundError as exc:
+        print(f"Thiếu gói {exc.name}: cài bằng  pip install 'cchc[server]'", file=sys.stderr)
+        return 2
+    app = create_app(max_bytes=int(args.max_mb * 1_048_576), public_url=args.public_url)
+    print(f"Máy chủ kiểm tra CCHC: http://{args.host}:{args.port}  (manifest: /manifest.xml)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def register(sub) -> None:
+    """Add ``addin`` with its subcommands ``build``, ``serve``, ``lite``."""
+    p = add_command(sub, "addin", "Nút \"Kiểm tra\" trong Excel cho đơn vị (add-in)",
+                    "Ba cách đưa nút Kiểm tra vào Excel của đơn vị: add-in cho Excel trên máy tính có cài "
+                    "Python (build), máy chủ của Sở cho Excel 2016+ / Excel trên web (serve), hoặc xlwings "
+                    "Lite (lite).")
+    inner = p.add_subparsers(title="Lệnh con", metavar="LỆNH_CON")
+
+    b = add_command(inner, "build", "Tạo add-in KiemTraCCHC.xlam (Excel trên máy tính có Python)",
+                    "Tạo KiemTraCCHC.xlam và XoaDanhDauCCHC.xlam từ mẫu add-in ribbon của xlwings (thẻ CCHC), "
+                    "kèm mô-đun Python, tệp cấu hình myaddin.conf và hướng dẫn cài đặt.")
+    b.add_argument("--out", required=True, metavar="THƯ_MỤC", help="thư mục kết quả")
+    b.add_argument("--python-win", default="pythonw", metavar="ĐƯỜNG_DẪN",
+                   help="trình thông dịch Python trên Windows (mặc định pythonw trong PATH)")
+    b.add_argument("--python-mac", default="/usr/local/bin/python3", metavar="ĐƯỜNG_DẪN",
+                   help="trình thông dịch Python trên macOS (đường dẫn đầy đủ)")
+    b.set_defaults(func=run_build)
+
+    s = add_command(inner, "serve", "Chạy máy chủ kiểm tra cho ngăn Office.js (Excel 2016+, Excel trên web)",
+                    "Chạy máy chủ FastAPI nhận sổ Excel từ ngăn \"Kiểm tra CCHC\", kiểm tra và trả về thao tác "
+                    "tô màu, sheet Kết quả kiểm tra. Cần XLWINGS_LICENSE_KEY=noncommercial.")
+    s.add_argument("--host", default="127.0.0.1", help="địa chỉ lắng nghe (mặc định 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="cổng (mặc định 8000)")
+    s.add_argument("--public-url", default=None, metavar="URL",
+                   help="địa chỉ HTTPS đơn vị truy cập, ghi vào manifest (vd https://cchc.sonla.gov.vn)")
+    s.add_argument("--max-mb", type=float, default=20.0, metavar="MB",
+                   help="dung lượng tối đa một lần gửi (mặc định 20 MB)")
+    s.set_defaults(func=run_serve)
+
+    lite = add_command(inner, "lite", "Tạo main.py và requirements.txt cho xlwings Lite",
+                       "Tạo main.py (các hàm @script kiem_tra, xoa_danh_dau) và requirements.txt để dán vào "
+                       "xlwings Lite, kèm hướng dẫn.")
+    lite.add_argument("--out", required=True, metavar="THƯ_MỤC", help="thư mục kết quả")
+    lite.add_argument("--wheel-url", default=None, metavar="URL",
+                      help="địa chỉ tệp cchc-*.whl trên máy chủ của Sở")
+    lite.set_defaults(func=run_lite)
+    p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
