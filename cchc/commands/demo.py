@@ -1,36 +1,124 @@
-"""``cchc demo``: the whole round on built-in sample data (Sơn La 2024)."""
+"""``cchc demo``: the whole round on built-in sample data (Sơn La 2024).
+
+1. generate the workbooks for the sample registry (one per unit, plus the blank template);
+2. simulate the returns coming back by e-mail (renamed files, some late, some with mistakes,
+   one unit sending two versions, one damaged file, a few units silent);
+3. check one return, as ``cchc check`` does;
+4. consolidate the folder, as ``cchc consolidate`` does, and say where the result is.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shutil
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
+from rich.console import Console
+
 from cchc.commands.common import add_command, progress_bar
+from workbooks.catalog.layout import period_bounds
 from workbooks.catalog.loader import get_form
 from workbooks.registry import load_registry
 from workbooks.writer.batch import generate_all
 
 DEMO_FORM = "sonla-2024"
 SAMPLE_REGISTRY = Path(str(resources.files("workbooks") / "registries" / "sonla.csv"))
+DEMO_SEED = 2024
+
+
+def _check_one(path: Path, console: Console) -> None:
+    """Check one return with the same code path as ``cchc check`` and print the findings.
+
+    Args:
+        path: the return.
+        console: where to print.
+    """
+    try:
+        from cchc.commands.check import check_file, print_result
+    except ImportError:  # a build without the check command: read + validate directly
+        from validators import validate_return
+        from workbooks.reader import ReturnRejected, read_return
+
+        try:
+            report = validate_return(read_return(path))
+        except ReturnRejected as exc:
+            console.print(f"{path.name}: không đọc được — {exc.message}")
+            return
+        console.print(f"{path.name}: {report.n_errors} lỗi, {report.n_warnings} cảnh báo")
+        for f in report.findings:
+            console.print(f"  [{f.severity}] {f.sheet} {f.cell}: {f.message}")
+        return
+    print_result(check_file(path), console)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Generate the Sơn La 2024 workbooks for the sample registry and say where they are."""
+    """Run the four steps and print where everything is.
+
+    Args:
+        args: the parsed command line (``--out``, ``--jobs``).
+
+    Returns:
+        0.
+    """
+    from cchc.commands.consolidate import step_progress
+    from consolidate.report import print_summary
+    from consolidate.run import consolidate
+    from workbooks.simulate import simulate_round
+
+    console = Console()
     out = Path(args.out)
     form = get_form(DEMO_FORM)
     registry = load_registry(SAMPLE_REGISTRY)
+    year = form.period.default_year
+    deadline = period_bounds(form.period, year)[1] + timedelta(days=20)
+
     with progress_bar("Bước 1: sinh biểu mẫu cho các đơn vị") as update:
-        paths = generate_all(form, registry, out / "bieu_mau", jobs=args.jobs, progress=update)
-    print(f"Bước 1: đã sinh {len(paths) - 1} tệp Excel cho {len(registry)} đơn vị của tỉnh Sơn La "
-          f"(biểu mẫu {form.id}) và 1 mẫu trống.")
-    print(f"Thư mục: {(out / 'bieu_mau').resolve()}")
+        paths = generate_all(form, registry, out / "bieu_mau", year, deadline, jobs=args.jobs, progress=update)
+    console.print(f"Bước 1: đã sinh {len(paths) - 1} tệp Excel cho các đơn vị của tỉnh Sơn La (biểu mẫu "
+                  f"{form.id}) và 1 mẫu trống trong {(out / 'bieu_mau').resolve()}.")
+
+    returned = out / "tep_don_vi_gui_ve"
+    if returned.exists():  # a fresh round each time: new files, so a fresh store too
+        shutil.rmtree(returned)
+    for old in (out / "tong_hop.sqlite", out / "tong_hop.sqlite-wal", out / "tong_hop.sqlite-shm"):
+        old.unlink(missing_ok=True)
+    with progress_bar("Bước 2: mô phỏng các đơn vị điền và gửi lại") as update:
+        truth = simulate_round(form, registry, returned, year, rng_seed=DEMO_SEED, missing=3, late=2,
+                               with_mistakes=3, duplicate=1, broken=1, deadline=deadline, jobs=args.jobs,
+                               progress=update)
+    console.print(f"Bước 2: {len(truth.files)} tệp gửi về trong {returned.resolve()}: {len(truth.missing)} đơn vị "
+                  f"chưa gửi, {len(truth.late)} gửi muộn, {len(truth.with_mistakes)} có lỗi, "
+                  f"{len(truth.duplicated)} gửi hai bản, {len(truth.broken)} tệp hỏng.")
+
+    sample = truth.units[truth.with_mistakes[0]].path if truth.with_mistakes else truth.files[0]
+    console.print(f"\nBước 3: kiểm tra một tệp (như lệnh `cchc check \"{sample}\"`):")
+    assert sample is not None
+    _check_one(sample, console)
+
+    console.print("\nBước 4: tổng hợp cả thư mục (như lệnh `cchc consolidate`):")
+    with step_progress() as update:
+        result = consolidate(returned, form.id, SAMPLE_REGISTRY, out / "tong_hop.xlsx", jobs=args.jobs,
+                             deadline=deadline, progress=update)
+    print_summary(result, console)
+    console.print(f"\n[bold]Mở tệp tổng hợp:[/bold] {result.out}")
+    console.print(f"Lệnh tương đương: cchc consolidate \"{returned}\" --form {form.id} --registry "
+                  f"\"{SAMPLE_REGISTRY}\" --out \"{out / 'tong_hop.xlsx'}\" --deadline "
+                  f"{deadline.strftime('%d/%m/%Y')}")
     return 0
 
 
 def register(sub) -> None:
-    """Add ``demo``."""
-    p = add_command(sub, "demo", "Chạy thử toàn bộ quy trình trên dữ liệu mẫu (Sơn La 2024)")
+    """Add ``demo``.
+
+    Args:
+        sub: the ``cchc`` subparsers.
+    """
+    p = add_command(sub, "demo", "Chạy thử toàn bộ quy trình trên dữ liệu mẫu (Sơn La 2024)",
+                    "Sinh biểu mẫu cho các đơn vị mẫu của tỉnh Sơn La, mô phỏng các tệp đơn vị gửi về (có "
+                    "tệp muộn, tệp sai, một đơn vị gửi hai bản, một tệp hỏng, vài đơn vị chưa gửi), kiểm tra "
+                    "một tệp rồi tổng hợp cả thư mục.")
     p.add_argument("--out", default="cchc_demo", help="thư mục kết quả (mặc định cchc_demo)")
     p.add_argument("--jobs", type=int, help="số tiến trình song song (mặc định: mọi lõi CPU)")
     p.set_defaults(func=run)

@@ -1,0 +1,263 @@
+"""Benchmark: ``cchc consolidate`` against a naive loop and against the reading floor.
+
+Run: ``python benchmarks/bench_consolidate.py [--n 1000] [--sizes 250,500,1000,2000] [--jobs N]``
+
+Builds N simulated Sơn La 2024 returns (a synthetic registry of N units: departments,
+districts and communes under them; the usual missing / late / duplicate / broken / mistaken
+files) once, in a cache folder reused by later runs, then measures in one run, each in a fresh
+process so that peak memory is its own:
+
+* ``consolidate``: the real thing (in-process call of ``consolidate.run.consolidate``, fresh
+  store, workbook and Parquet written);
+* ``naive``: pandas.read_excel (openpyxl engine) of every sheet of every file + one pandera
+  validation per file (the project's cell checks) + concat: the same job done file by file;
+* ``floor``: python-calamine reading every value of every sheet of every file, nothing else
+  (single process; the same on all cores is shown for reference).
+
+Then consolidate alone at every size of ``--sizes`` for linearity. Targets at N = 1,000:
+consolidate <= 3x the floor, >= 15x faster than the naive loop, peak memory < 1 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+FORM_ID = "sonla-2024"
+CACHE = Path(os.environ.get("CCHC_BENCH_CACHE", Path(tempfile.gettempdir()) / "cchc_bench_cache"))
+TARGET_FLOOR_RATIO, TARGET_NAIVE_SPEEDUP, TARGET_PEAK_MB = 3.0, 15.0, 1024
+
+
+# --------------------------------------------------------------------------- data
+
+
+def build_registry(n: int, path: Path) -> Path:
+    """A registry of ``n`` units expected to fill Sơn La 2024 (plus the province), written as CSV.
+
+    Roughly 3 % departments, 4 % districts and the rest communes spread over the districts.
+    """
+    from workbooks.registry import Unit, write_registry
+
+    rng = random.Random(n)
+    n_dept = max(1, n * 3 // 100)
+    n_dist = max(1, n * 4 // 100)
+    units = [Unit("P14", "UBND tỉnh Sơn La", "tinh")]
+    units += [Unit(f"S{i:03d}", f"Sở thử nghiệm {i}", "so_nganh", "P14") for i in range(1, n_dept + 1)]
+    districts = [Unit(f"H{i:03d}", f"UBND huyện thử nghiệm {i}", "huyen", "P14") for i in range(1, n_dist + 1)]
+    units += districts
+    for i in range(1, n - n_dept - n_dist + 1):
+        units.append(Unit(f"{10000 + i:05d}", f"Xã thử nghiệm {i}", "xa", rng.choice(districts).code))
+    write_registry(units, path)
+    return path
+
+
+def returns_folder(n: int, jobs: int | None) -> tuple[Path, Path]:
+    """(folder of about ``n`` returns, its registry), simulated once and cached."""
+    from workbooks.catalog.loader import get_form
+    from workbooks.registry import load_registry
+    from workbooks.simulate import simulate_round
+
+    base = CACHE / f"{FORM_ID}_n{n}"
+    folder, registry_path, done = base / "returns", base / "units.csv", base / "DONE"
+    if done.exists():
+        return folder, registry_path
+    base.mkdir(parents=True, exist_ok=True)
+    build_registry(n, registry_path)
+    scale = max(1, n // 100)
+    print(f"Đang tạo {n} tệp báo cáo mô phỏng trong {folder} (một lần, dùng lại cho các lần sau)…",
+          file=sys.stderr)
+    simulate_round(get_form(FORM_ID), load_registry(registry_path), folder, rng_seed=n, missing=2 * scale,
+                   late=2 * scale, with_mistakes=3 * scale, duplicate=scale, broken=scale, jobs=jobs)
+    done.write_text("ok")
+    return folder, registry_path
+
+
+# --------------------------------------------------------------------------- methods (run in a child)
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in {".xlsx", ".xlsm", ".xls"})
+
+
+def run_consolidate(folder: Path, registry: Path, jobs: int | None) -> dict:
+    """The real consolidation with a fresh store."""
+    from consolidate.run import consolidate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result = consolidate(folder, FORM_ID, registry, Path(tmp) / "tong_hop.xlsx", jobs=jobs)
+        return {"files": len(result.outcomes), "used": len(result.used),
+                "timings": {k: round(v, 3) for k, v in result.timings.items()}}
+
+
+def run_naive(folder: Path, registry: Path, jobs: int | None) -> dict:
+    """pandas.read_excel(openpyxl) of every sheet + one pandera validation per file + concat.
+
+    The pandera schema is the project's own cell checks (``validators.schema``: types,
+    ranges, required cells, choices …) applied to the Phụ lục II values of each file, as a
+    script doing the same job file by file would; it skips files it cannot read.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from validators.frame import normalise
+    from validators.schema import build_schema, cell_checks, failure_cases, merge_spec
+    from workbooks.catalog.loader import get_form
+    from workbooks.reader.model import VALUE_COLUMNS
+
+    form = get_form(FORM_ID)
+    year = form.period.default_year
+    schema = build_schema(cell_checks(form, year))
+    frames, failed, problems = [], 0, 0
+    for path in _files(folder):
+        try:
+            sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", header=None)
+            grid = sheets["Phụ lục II"]
+            header = grid.index[grid.eq("Mã chỉ tiêu").any(axis=1)][0]
+            code_col = grid.columns[grid.loc[header].eq("Mã chỉ tiêu")][0]
+            data = grid.loc[header + 1:, [3, 4, code_col]]
+            data.columns = ["prev_year", "year", "code"]
+            tidy = data.dropna(subset=["code"]).melt(id_vars="code", var_name="column", value_name="raw")
+            number = pd.to_numeric(tidy["raw"], errors="coerce")
+            parse = np.where(tidy["raw"].isna(), "blank", np.where(number.isna(), "invalid:not_number", ""))
+            tidy = tidy.assign(return_id=path.name, unit_code="", form_id=FORM_ID, sheet_id="pl2",
+                               sheet="Phụ lục II", item=0, row=1, cell="", kind="count", number=number, text="",
+                               parse=parse)
+            problems += len(failure_cases(schema, merge_spec(form, normalise(tidy[VALUE_COLUMNS]), year)))
+            frames.append(tidy)
+        except Exception:  # noqa: BLE001 - the naive loop skips what it cannot read
+            failed += 1
+    total = pd.concat(frames, ignore_index=True)
+    return {"files": len(frames) + failed, "rows": len(total), "failed": failed, "problems": problems}
+
+
+def _calamine_read(path: Path) -> int:
+    import python_calamine as calamine
+
+    n = 0
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+    except Exception:  # noqa: BLE001 - damaged files count as read
+        return 0
+    try:
+        for name in book.sheet_names:
+            n += sum(len(r) for r in book.get_sheet_by_name(name).to_python())
+    except Exception:  # noqa: BLE001
+        pass
+    finally:
+        book.close()
+    return n
+
+
+def run_floor(folder: Path, registry: Path, jobs: int | None) -> dict:
+    """python-calamine reading every value of every file, one process, nothing else."""
+    cells = sum(_calamine_read(p) for p in _files(folder))
+    return {"files": len(_files(folder)), "cells": cells}
+
+
+def run_floor_parallel(folder: Path, registry: Path, jobs: int | None) -> dict:
+    """The floor on every core (for reference)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    files = _files(folder)
+    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
+        cells = sum(pool.map(_calamine_read, files, chunksize=max(1, len(files) // 64)))
+    return {"files": len(files), "cells": cells}
+
+
+METHODS = {"consolidate": run_consolidate, "naive": run_naive, "floor": run_floor,
+           "floor_parallel": run_floor_parallel}
+
+
+def _child(method: str, folder: str, registry: str, jobs: int | None) -> None:
+    start = time.perf_counter()
+    info = METHODS[method](Path(folder), Path(registry), jobs)
+    seconds = time.perf_counter() - start
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"method": method, "seconds": seconds, "peak_mb": own, "worker_peak_mb": children,
+                      **info}))
+
+
+def measure(method: str, folder: Path, registry: Path, jobs: int | None) -> dict:
+    """Run one method in a fresh Python process; returns its JSON report."""
+    cmd = [sys.executable, __file__, "--child", method, str(folder), str(registry)]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if proc.returncode != 0:
+        raise RuntimeError(f"{method} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    """Build (or reuse) the return folders, measure, print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1000, help="returns for the side-by-side comparison")
+    parser.add_argument("--sizes", default="250,500,1000,2000", help="sizes for the linearity table ('' to skip)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--skip-naive", action="store_true", help="do not run the (slow) naive loop")
+    parser.add_argument("--child", nargs=3, metavar=("METHOD", "FOLDER", "REGISTRY"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child, args.jobs)
+        return
+    console = Console()
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()} | {args.n})
+    folders = {n: returns_folder(n, args.jobs) for n in sizes}
+    folder, registry = folders[args.n]
+    n_files = len(_files(folder))
+
+    methods = ["consolidate", "floor", "floor_parallel"] + ([] if args.skip_naive else ["naive"])
+    results = {m: measure(m, folder, registry, args.jobs) for m in methods}
+    floor = results["floor"]["seconds"]
+    table = Table(title=f"{FORM_ID}: {n_files} tệp (N = {args.n}), {args.jobs or os.cpu_count()} lõi")
+    for col in ("Cách làm", "Giây", "Tệp/giây", "So với floor", "Bộ nhớ đỉnh MB (chính + con)"):
+        table.add_column(col, justify="left" if col == "Cách làm" else "right")
+    for m in methods:
+        r = results[m]
+        table.add_row(m, f"{r['seconds']:.2f}", f"{n_files / r['seconds']:.0f}", f"{r['seconds'] / floor:.2f}x",
+                      f"{r['peak_mb']:.0f} + {r['worker_peak_mb']:.0f}")
+    console.print(table)
+    steps = results["consolidate"]["timings"]
+    console.print("consolidate theo bước (giây): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
+    if "naive" in results:
+        console.print(f"naive: {results['naive']['failed']} tệp không đọc được bị bỏ qua (không báo lý do).")
+    cons = results["consolidate"]["seconds"]
+    verdict = [f"consolidate / floor = {cons / floor:.2f}x (mục tiêu <= {TARGET_FLOOR_RATIO:.0f}x)"]
+    if "naive" in results:
+        verdict.append(f"naive / consolidate = {results['naive']['seconds'] / cons:.1f}x "
+                       f"(mục tiêu >= {TARGET_NAIVE_SPEEDUP:.0f}x)")
+    peak = results["consolidate"]["peak_mb"] + results["consolidate"]["worker_peak_mb"]
+    verdict.append(f"bộ nhớ đỉnh consolidate {peak:.0f} MB (mục tiêu < {TARGET_PEAK_MB} MB; tiến trình chính "
+                   f"{results['consolidate']['peak_mb']:.0f} MB + lớn nhất của tiến trình con)")
+    console.print("\n".join(verdict))
+
+    if len(sizes) > 1:
+        lin = Table(title="Tuyến tính theo N (consolidate, kho mới)")
+        for col in ("N", "Tệp", "Giây", "ms/tệp", "Bộ nhớ đỉnh (MB)"):
+            lin.add_column(col, justify="right")
+        for n in sizes:
+            f, reg = folders[n]
+            r = results["consolidate"] if n == args.n else measure("consolidate", f, reg, args.jobs)
+            files = len(_files(f))
+            lin.add_row(str(n), str(files), f"{r['seconds']:.2f}", f"{1000 * r['seconds'] / files:.2f}",
+                        f"{r['peak_mb']:.0f} + {r['worker_peak_mb']:.0f}")
+        console.print(lin)
+
+
+if __name__ == "__main__":
+    main()

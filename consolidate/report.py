@@ -1,0 +1,86 @@
+"""The end-of-run summary: every file found is accounted for, with counts (rich tables)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from consolidate.labels import STATUS_LABELS, reason_label
+from consolidate.model import STATUSES
+
+if TYPE_CHECKING:
+    from consolidate.run import Consolidation
+
+_STYLE = {"used": "green", "used_warnings": "yellow", "errors_used": "red", "errors_excluded": "red",
+          "duplicate": "cyan", "rejected": "red", "not_excel_file": "dim"}
+MAX_LISTED = 25
+
+
+def status_counts(result: Consolidation) -> dict[str, int]:
+    """Count the files per status.
+
+    Args:
+        result: the consolidation.
+
+    Returns:
+        Status -> number of files (every status listed, zeros included).
+    """
+    counts = Counter(o.status for o in result.outcomes)
+    return {s: counts.get(s, 0) for s in STATUSES}
+
+
+def print_summary(result: Consolidation, console: Console | None = None) -> None:
+    """Print the file accounting, the units' status and what was written.
+
+    Args:
+        result: the consolidation.
+        console: where to print (stdout when None).
+    """
+    console = console or Console()
+    counts = status_counts(result)
+    total = len(result.outcomes)
+    table = Table(title=f"Kết quả đọc {total} tệp trong thư mục {result.folder}")
+    table.add_column("Tình trạng")
+    table.add_column("Số tệp", justify="right")
+    for status, n in counts.items():
+        if n or status in {"used", "rejected", "duplicate"}:
+            style = _STYLE.get(status, "")
+            table.add_row(f"[{style}]{STATUS_LABELS[status]}[/{style}]" if style else STATUS_LABELS[status], str(n))
+    table.add_row("[bold]Cộng[/bold]", f"[bold]{sum(counts.values())}[/bold]")
+    console.print(table)
+    assert sum(counts.values()) == total
+
+    problems = [o for o in result.outcomes if o.status in {"rejected", "duplicate", "errors_excluded",
+                                                            "errors_used", "not_excel_file"}]
+    if problems:
+        detail = Table(title="Tệp không dùng hoặc có lỗi", show_lines=False)
+        for col in ("Tệp", "Tình trạng", "Lý do"):
+            detail.add_column(col, overflow="fold")
+        for o in problems[:MAX_LISTED]:
+            why = reason_label(o.reason) if o.reason else ""
+            if o.status in {"errors_excluded", "errors_used"}:
+                why = f"{o.n_errors} lỗi, {o.n_warnings} cảnh báo"
+            detail.add_row(o.rel, STATUS_LABELS[o.status], why)
+        if len(problems) > MAX_LISTED:
+            detail.add_row(f"… và {len(problems) - MAX_LISTED} tệp khác (xem sheet 'Tệp đã nhận')", "", "")
+        console.print(detail)
+
+    statuses = Counter(u.status for u in result.units)
+    line = (f"Đơn vị phải báo cáo: {len(result.units)}; có số liệu được tổng hợp: {len(result.used)}; "
+            f"chưa nộp: {statuses.get('missing', 0)}; có lỗi không tính: {statuses.get('errors_excluded', 0)}")
+    if result.deadline:
+        line += f"; trễ hạn: {statuses.get('late', 0)}"
+    console.print(line + ".")
+    console.print(f"Đọc mới {result.n_read} tệp; dùng lại {result.n_cached} tệp chưa thay đổi từ kho "
+                  f"{result.store_path}.")
+    if result.include_errors:
+        console.print("Số liệu đã tính cả các báo cáo có lỗi (--include-errors).")
+    else:
+        console.print("Số liệu không tính các báo cáo có lỗi (dùng --include-errors để tính cả).")
+    if result.out:
+        console.print(f"[bold green]Tệp tổng hợp:[/bold green] {result.out}")
+    if result.data_files:
+        console.print(f"Dữ liệu dạng bảng: {result.data_files[0].parent}")
