@@ -28,31 +28,6 @@ SAMPLE_REGISTRY = Path(str(resources.files("workbooks") / "registries" / "sonla.
 DEMO_SEED = 2024
 
 
-def _check_one(path: Path, console: Console) -> None:
-    """Check one return with the same code path as ``cchc check`` and print the findings.
-
-    Args:
-        path: the return.
-        console: where to print.
-    """
-    try:
-        from cchc.commands.check import check_file, print_result
-    except ImportError:  # a build without the check command: read + validate directly
-        from validators import validate_return
-        from workbooks.reader import ReturnRejected, read_return
-
-        try:
-            report = validate_return(read_return(path))
-        except ReturnRejected as exc:
-            console.print(f"{path.name}: không đọc được — {exc.message}")
-            return
-        console.print(f"{path.name}: {report.n_errors} lỗi, {report.n_warnings} cảnh báo")
-        for f in report.findings:
-            console.print(f"  [{f.severity}] {f.sheet} {f.cell}: {f.message}")
-        return
-    print_result(check_file(path), console)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the four steps and print where everything is.
 
@@ -62,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         0.
     """
+    from cchc.commands.check import check_file, print_result
     from cchc.commands.consolidate import step_progress
     from consolidate.report import print_summary
     from consolidate.run import consolidate
@@ -95,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     sample = truth.units[truth.with_mistakes[0]].path if truth.with_mistakes else truth.files[0]
     console.print(f"\nBước 3: kiểm tra một tệp (như lệnh `cchc check \"{sample}\"`):")
     assert sample is not None
-    _check_one(sample, console)
+    print_result(check_file(sample), console)
 
     console.print("\nBước 4: tổng hợp cả thư mục (như lệnh `cchc consolidate`):")
     with step_progress() as update:
