@@ -19,11 +19,13 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from validators.context import form_context
 from validators.cross import rule_hits
 from validators.findings import Finding, findings_from_hits
 from validators.frame import normalise, return_meta
 from validators.lists import list_hits
 from validators.messages import render, vi_number
+from validators.prepared import Prepared
 from validators.report import Report, sort_findings
 from validators.schema import build_schema, cell_checks, schema_hits
 from validators.spec import cell_spec, list_spec
@@ -67,7 +69,11 @@ def validate_values(
     """
     year = period or form.period.default_year
     frame = normalise(values)
-    hits = [schema_hits(form, frame, year, levels), rule_hits(form, frame), list_hits(form, frame, year)]
+    hits: list[pd.DataFrame] = []
+    if not frame.empty:
+        prep, ctx = Prepared(frame), form_context(form, year)
+        hits = [schema_hits(form, frame, year, levels, prep=prep, ctx=ctx),
+                rule_hits(form, frame, prep=prep, ctx=ctx), list_hits(form, frame, year, prep=prep, ctx=ctx)]
     hits = [h for h in hits if not h.empty]
     findings = findings_from_hits(pd.concat(hits, ignore_index=True)) if hits else []
     meta = return_meta(frame)

@@ -125,8 +125,15 @@ def findings_from_hits(hits: pd.DataFrame) -> list[Finding]:
     if hits.empty:
         return []
     wanted = [c for c in hits.columns if c in HIT_COLUMNS or c in placeholders()]
-    columns = [hits[c].tolist() for c in wanted]  # fast even for Arrow-backed strings
+    columns = [_values(hits[c]) for c in wanted]
     return [_finding(dict(zip(wanted, row, strict=True))) for row in zip(*columns, strict=True)]
+
+
+def _values(column: pd.Series) -> list[Any]:
+    """The column as Python objects (string columns in one conversion, not element by element)."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.na_value is not pd.NA:
+        return column.to_numpy(dtype=object).tolist()
+    return column.tolist()
 
 
 def _finding(rec: dict[str, Any]) -> Finding:

@@ -1,7 +1,9 @@
 """List sheets (documents, tasks): required columns, choices, dates, counts and row rules.
 
 List values (``item > 0``) are pivoted to one row per ``(return_id, item)`` of a sheet and one
-column per list column; every check is then a column operation over all returns at once.
+column per list column (numpy matrices of positions and numbers); every check is then a
+column operation over all returns at once. Texts are read only for the columns and rows a
+check needs, and hits are built only for failing rows.
 """
 
 from __future__ import annotations
@@ -9,167 +11,222 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from validators.context import FormContext, form_context
 from validators.findings import hits_frame
-from validators.frame import col_letters, is_blank, tag
+from validators.frame import STR, col_letters, normalise, object_array
 from validators.messages import check_cells
-from validators.spec import date_window
-from workbooks.catalog.layout import list_layout, period_bounds
+from validators.prepared import Prepared
 from workbooks.catalog.model import Form, ListColumn, ListSheet, RowRule
 
-FIELDS = ["text", "parse", "number", "cell", "raw", "row", "sheet", "code", "unit_code", "form_id"]
 ROW_FIELDS = ["sheet", "code", "unit_code", "form_id"]
+DATE_FORMAT = "%Y-%m-%d"
 
 
 class ListTable:
-    """One list sheet of all returns, one row per ``(return_id, item)``."""
+    """One list sheet of all returns, one row per ``(return_id, item)`` (in that order)."""
 
-    def __init__(self, sheet: ListSheet, values: pd.DataFrame) -> None:
-        """Pivot the rows of ``sheet`` in prepared values.
+    def __init__(self, sheet: ListSheet, prep: Prepared, own: np.ndarray, cols: dict[str, int]) -> None:
+        """Pivot the rows of ``sheet``.
 
         Args:
             sheet: the list sheet.
-            values: prepared values, already restricted to this sheet's list rows.
+            prep: the prepared values.
+            own: positions of this sheet's list rows, in frame order.
+            cols: column key -> 0-based template column (``list_layout(sheet).cols``).
         """
-        self.sheet = sheet
-        keys = [c.key for c in sheet.columns]
-        wide = (values.drop_duplicates(["return_id", "item", "column"])
-                .set_index(["return_id", "item", "column"])[FIELDS].unstack("column"))
-        self.field = {f: wide[f].reindex(columns=keys) for f in FIELDS}
-        self.field["text"] = self.field["text"].fillna("").astype(str)
-        self.field["parse"] = self.field["parse"].fillna("blank").astype(str)
-        self.row_info = pd.DataFrame({f: self.field[f].bfill(axis=1).iloc[:, 0] for f in ROW_FIELDS})
-        self.row_info["row"] = self.field["row"].max(axis=1).fillna(0).astype("int64")
-        self.blank = self._blank(keys)
-        self.cells = self._cells(keys)
+        self.sheet, self.prep = sheet, prep
+        self.keys = [c.key for c in sheet.columns]
+        rid, item = prep.rid_codes[own], prep.item[own]
+        order = np.lexsort((item, rid))
+        new = np.r_[True, (np.diff(rid[order]) != 0) | (np.diff(item[order]) != 0)]
+        row_of = np.empty(len(own), dtype=np.intp)
+        row_of[order] = np.cumsum(new) - 1
+        first = order[new]  # the first value (in frame order, stable sort) of every list row
+        self.return_ids = prep.rid_uniques[rid[first]]
+        self.items = item[first]
+        self.row_info = {f: prep.strings(f, own[first]) for f in ROW_FIELDS}
+        key_at = {k: j for j, k in enumerate(self.keys)}
+        key_of = np.array([key_at.get(c, -1) for c in prep.column_uniques] or [-1], dtype=np.intp)
+        key = key_of[prep.column_codes[own]] if len(own) else np.zeros(0, dtype=np.intp)
+        known = np.flatnonzero(key >= 0)
+        flat = row_of[known] * len(self.keys) + key[known]
+        known = known[~pd.Series(flat).duplicated().to_numpy()] if len(flat) else known
+        self.positions = np.full((len(first), len(self.keys)), -1, dtype=np.intp)
+        self.positions[row_of[known], key[known]] = own[known]
+        found = self.positions >= 0
+        self.number = np.where(found, prep.number[self.positions], np.nan)
+        lowest = np.iinfo(np.int64).min
+        rows = np.where(found, prep.row[self.positions], lowest)
+        self.row = np.where(found.any(axis=1), rows.max(axis=1, initial=lowest), 0)  # 0: no cell read
+        self.text = self._field("text", "")
+        self.parse = self._field("parse", "blank")
+        untagged_empty = (self.parse == "") & np.isnan(self.number) & (self.text == "")
+        self.blank = (self.parse == "blank") | untagged_empty  # as frame.is_blank
+        self.cells = self._cells(cols)
         self.filled = ~self.blank.all(axis=1)
 
-    def _blank(self, keys: list[str]) -> pd.DataFrame:
-        return pd.DataFrame({k: is_blank(pd.DataFrame({f: self.field[f][k] for f in ("parse", "number", "text")}))
-                             for k in keys})
+    def _field(self, column: str, missing: str) -> np.ndarray:
+        """A string field per list row and column (``missing`` where the cell was not read)."""
+        found = self.positions >= 0
+        out = np.full(self.positions.shape, missing, dtype=object)
+        out[found] = self.prep.strings(column, self.positions[found])
+        return out
 
-    def _cells(self, keys: list[str]) -> pd.DataFrame:
+    def _cells(self, cols: dict[str, int]) -> np.ndarray:
         """Addresses of every cell, computed from the row and the template column when absent."""
-        cols = list_layout(self.sheet).cols
-        row = self.row_info["row"]
-        out = {}
-        for k in keys:
-            made = (col_letters(cols[k]) + row.astype(str)).where(row.gt(0), "")
-            out[k] = self.field["cell"][k].fillna(made).astype(str)
-        return pd.DataFrame(out)
+        out = self._field("cell", "")
+        found = self.positions >= 0
+        for j, k in enumerate(self.keys):
+            for i in np.flatnonzero(~found[:, j]):
+                out[i, j] = f"{col_letters(cols[k])}{self.row[i]}" if self.row[i] > 0 else ""
+        return out
 
-    def invalid(self, key: str) -> pd.Series:
+    def j(self, key: str) -> int:
+        """Column index of a column key."""
+        return self.keys.index(key)
+
+    def invalid(self, key: str) -> np.ndarray:
         """True where the reader tagged the cell ``invalid:`` (reported by the cell checks)."""
-        return tag(pd.DataFrame({"parse": self.field["parse"][key]}), "invalid:")
+        return np.array([p.startswith("invalid:") for p in self.parse[:, self.j(key)]], dtype=bool)
 
-    def hits(self, mask: pd.Series, column: ListColumn, cells: pd.Series | None = None,
-             value: pd.Series | None = None, **constants: object) -> pd.DataFrame:
+    def hits(self, mask: np.ndarray, column: ListColumn, cells: list | None = None,
+             value: pd.Series | None = None, **constants: object) -> pd.DataFrame | None:
         """Hits on the cells of ``column`` in the rows of ``mask``.
 
         Args:
             mask: boolean per row.
             column: the anchor column.
-            cells: per row tuple of involved cells (default: the anchor only).
-            value: per row value shown (default: the anchor's raw content).
+            cells: per failing row tuple of involved cells (default: the anchor only).
+            value: per failing row value shown (default: the anchor's raw content).
             **constants: rule id, template, severity and template parameters.
 
         Returns:
-            A hits frame.
+            A hits frame, or None without a failing row.
         """
-        if not mask.any():
-            return pd.DataFrame()
-        key = column.key
-        rows = self.row_info.loc[mask].assign(
-            cell=self.cells.loc[mask, key], value=(self.field["raw"][key] if value is None else value).loc[mask],
-            number=self.field["number"].loc[mask, key], column=key, label=column.label,
-            choices=" / ".join(column.choices),
-        )
-        rows["cells"] = cells.loc[mask] if cells is not None else rows["cell"].map(lambda c: (c,) if c else ())
-        return hits_frame(rows.reset_index(), **constants)
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return None
+        j = self.j(column.key)
+        at = self.positions[rows, j]
+        raw = object_array([np.nan] * len(rows))
+        raw[at >= 0] = self.prep.strings("raw", at[at >= 0])
+        cell = self.cells[rows, j].tolist()
+        frame = pd.DataFrame({
+            "return_id": self.return_ids[rows], "item": self.items[rows],
+            **{f: self.row_info[f][rows] for f in ROW_FIELDS}, "row": self.row[rows], "cell": cell,
+            "value": pd.Series(raw, dtype=object) if value is None else value.reset_index(drop=True),
+            "number": self.number[rows, j], "column": column.key, "label": column.label,
+            "choices": " / ".join(column.choices),
+            "cells": pd.Series(object_array([(c,) if c else () for c in cell] if cells is None else cells),
+                               dtype=object),
+        })
+        return hits_frame(frame, **constants)
 
 
-def list_hits(form: Form, values: pd.DataFrame, year: int) -> pd.DataFrame:
+def list_hits(form: Form, values: pd.DataFrame, year: int, *, prep: Prepared | None = None,
+              ctx: FormContext | None = None) -> pd.DataFrame:
     """Hits of the list-sheet checks for all returns of ``values``.
 
     Args:
         form: the form.
         values: prepared values (see ``frame.normalise``).
         year: the period year (date window).
+        prep: ``Prepared(values)`` when already made.
+        ctx: ``form_context(form, year)`` when already at hand.
 
     Returns:
         A hits frame (see ``findings.HIT_COLUMNS``).
     """
-    rows = values[values["item"].gt(0)]
-    parts: list[pd.DataFrame] = []
+    prep = prep or Prepared(normalise(values))
+    lists = np.flatnonzero(prep.item > 0)
+    if not len(lists):
+        return pd.DataFrame()
+    ctx = ctx or form_context(form, year)
+    sheet_codes, sheet_ids = pd.factorize(prep.frame["sheet_id"].iloc[lists])
+    parts: list[pd.DataFrame | None] = []
     for sheet in form.sheets:
-        own = rows[rows["sheet_id"].eq(sheet.id)]
-        if isinstance(sheet, ListSheet) and not own.empty:
-            parts += _sheet_hits(form, ListTable(sheet, own), year)
-    parts = [p for p in parts if not p.empty]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if isinstance(sheet, ListSheet) and sheet.id in sheet_ids:
+            own = lists[sheet_codes == sheet_ids.get_loc(sheet.id)]
+            parts += _sheet_hits(ctx, ListTable(sheet, prep, own, ctx.list_cols[sheet.id]))
+    frames = [p for p in parts if p is not None]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _sheet_hits(form: Form, table: ListTable, year: int) -> list[pd.DataFrame]:
-    out: list[pd.DataFrame] = []
+def _sheet_hits(ctx: FormContext, table: ListTable) -> list[pd.DataFrame | None]:
+    out: list[pd.DataFrame | None] = []
     for column in table.sheet.columns:
-        out += _column_hits(form, table, column, year)
+        out += _column_hits(ctx, table, column)
     out += [_row_rule_hits(table, rule) for rule in table.sheet.row_rules]
     return out
 
 
-def _column_hits(form: Form, table: ListTable, column: ListColumn, year: int) -> list[pd.DataFrame]:
-    key = column.key
-    blank, invalid = table.blank[key], table.invalid(key)
-    given = ~blank & ~invalid
-    text, number = table.field["text"][key], table.field["number"][key]
+def _texts(values: np.ndarray) -> pd.Series:
+    """Texts as a string-dtype Series (the string operations pandas applies to text columns)."""
+    return pd.Series(values, dtype=STR)
+
+
+def _column_hits(ctx: FormContext, table: ListTable, column: ListColumn) -> list[pd.DataFrame | None]:
+    j = table.j(column.key)
+    blank = table.blank[:, j]
+    given = ~blank & ~table.invalid(column.key)
+    text, number, parse = table.text[:, j], table.number[:, j], table.parse[:, j]
     out = []
     if column.required:
         out.append(table.hits(table.filled & blank, column, rule_id="list.required", severity="error"))
     if column.type == "choice":
-        known = text.str.strip().str.casefold().isin({c.casefold() for c in column.choices})
-        out.append(table.hits(given & ~known, column, rule_id="list.choice", severity="error"))
+        known = {c.casefold() for c in column.choices}
+        rows = np.flatnonzero(given)
+        bad = np.zeros(len(given), dtype=bool)
+        bad[rows] = ~_texts(text[rows]).str.strip().str.casefold().isin(known).to_numpy(dtype=bool)
+        out.append(table.hits(bad, column, rule_id="list.choice", severity="error"))
     if column.type == "date":
-        out += _date_hits(form, table, column, given, year)
+        out += _date_hits(ctx, table, column, given)
     if column.type == "count":
-        bad = number.notna() & (number.lt(0) | number.ne(number.round()))
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(number) & ((number < 0) | (number != np.round(number)))
         out.append(table.hits(given & bad, column, rule_id="list.count", severity="error"))
-        untagged = table.field["parse"][key].eq("") & number.isna()
+        untagged = (parse == "") & np.isnan(number)
         out.append(table.hits(given & untagged, column, rule_id="invalid.not_number", severity="error"))
     return out
 
 
-def _date_hits(form: Form, table: ListTable, column: ListColumn, given: pd.Series,
-               year: int) -> list[pd.DataFrame]:
-    lo, hi = date_window(form, year)
-    first, last = period_bounds(form.period, year)
-    text = table.field["text"][column.key]
-    day = pd.to_datetime(text.where(given, ""), format="%Y-%m-%d", errors="coerce")
-    outside = day.notna() & (day.lt(pd.Timestamp(lo)) | day.gt(pd.Timestamp(hi)))
-    untagged = table.field["parse"][column.key].eq("") & day.isna()
+def _date_hits(ctx: FormContext, table: ListTable, column: ListColumn,
+               given: np.ndarray) -> list[pd.DataFrame | None]:
+    lo, hi = (pd.Timestamp(x) for x in ctx.window)
+    first, last = ctx.period
+    j = table.j(column.key)
+    rows = np.flatnonzero(given)
+    day = pd.to_datetime(_texts(table.text[rows, j]), format=DATE_FORMAT, errors="coerce")
+    outside, untagged = np.zeros(len(given), dtype=bool), np.zeros(len(given), dtype=bool)
+    outside[rows] = (day.notna() & (day.lt(lo) | day.gt(hi))).to_numpy(dtype=bool)
+    untagged[rows] = (table.parse[rows, j] == "") & day.isna().to_numpy(dtype=bool)
     return [
-        table.hits(given & outside, column, value=day, rule_id="list.date_outside_period",
+        table.hits(outside, column, value=day[outside[rows]], rule_id="list.date_outside_period",
                    severity="warning", lo=first, hi=last),
-        table.hits(given & untagged, column, rule_id="invalid.not_date", severity="error"),
+        table.hits(untagged, column, rule_id="invalid.not_date", severity="error"),
     ]
 
 
-def _row_rule_hits(table: ListTable, rule: RowRule) -> pd.DataFrame:
-    when = table.field["text"][rule.when_column].str.strip().str.casefold()
-    applies = when.eq(rule.when_equals.strip().casefold())
-    missing = table.blank[list(rule.require)]
+def _row_rule_hits(table: ListTable, rule: RowRule) -> pd.DataFrame | None:
+    when = _texts(table.text[:, table.j(rule.when_column)]).str.strip().str.casefold()
+    applies = when.eq(rule.when_equals.strip().casefold()).to_numpy(dtype=bool)
+    require = [table.j(k) for k in rule.require]
+    missing = table.blank[:, require]
     mask = applies & missing.any(axis=1)
     if not mask.any():
-        return pd.DataFrame()
-    first = missing[mask].idxmax(axis=1)  # the first required column left blank
-    cells_here = table.cells.loc[mask]
-    anchor = np.select([first.eq(k) for k in rule.require], [cells_here[k] for k in rule.require], "")
-    others = [cells_here[k] for k in (*rule.require, rule.when_column)]
-    cells = pd.Series([tuple(dict.fromkeys(c for c in (a, *rest) if c))
-                       for a, *rest in zip(anchor, *others, strict=True)], index=first.index)
+        return None
+    rows = np.flatnonzero(mask)
+    first = missing[rows].argmax(axis=1)  # the first required column left blank
+    cells_here = table.cells[rows]
+    anchor = cells_here[np.arange(len(rows)), np.asarray(require)[first]]
+    others = cells_here[:, [*require, table.j(rule.when_column)]]
+    cells = [tuple(dict.fromkeys(c for c in (a, *rest) if c)) for a, rest in zip(anchor, others.tolist(), strict=True)]
     column = next(c for c in table.sheet.columns if c.key == rule.require[0])
-    hits = table.hits(mask, column, cells=cells.reindex(mask.index), rule_id=f"list.row_rule:{rule.id}", template="list.row_rule",
+    hits = table.hits(mask, column, cells=cells, rule_id=f"list.row_rule:{rule.id}", template="list.row_rule",
                       severity=rule.severity, rule_text=rule.message.strip().rstrip("."), rule_fix=rule.fix)
+    assert hits is not None
     hits["cell"] = [c[0] for c in hits["cells"]]
-    hits["column"] = first.to_numpy()
+    hits["column"] = [rule.require[f] for f in first]
     hits["label"] = [_label(table.sheet, k) for k in hits["column"]]
     hits["check_cells"] = hits["cells"].map(check_cells)
     return hits

@@ -69,6 +69,8 @@ def vi_value(x: Any) -> str:
     Returns:
         The text shown between quotes or parentheses in a message.
     """
+    if x is pd.NaT:  # a date text that could not be read back (hand-made frames)
+        return ""
     if isinstance(x, datetime | date):
         return f"{x:%d/%m/%Y}"
     if isinstance(x, str):
@@ -223,7 +225,7 @@ def render(key: str, params: Mapping[str, Any]) -> tuple[str, str]:
     """
     chosen = template_key(key)
     entry = catalogue()[chosen]
-    values = _formatted({k: v for k, v in params.items() if k in _fields(chosen)})
+    values = _Params({k: vi_value(params[k]) for k in _fields(chosen) if k in params})
     if "place" not in params:
         values["place"] = place(str(params.get("sheet") or ""), str(params.get("cell") or ""))
     message = entry["message"].format_map(values)

@@ -1,180 +1,94 @@
 """Cell checks: a pandera ``DataFrameSchema`` built from the catalog's cell spec.
 
-The values are merged with the cell spec (kind, min, max, required, choices, levels of every
-``(code, column)``), the schema runs with ``lazy=True`` and every failure case (its index is
-the row of the values frame) becomes a hit, then a finding.
+The values get the spec of their cell beside them (kind, min, max, required of every
+``(code, column)``, by integer lookup into the cached spec), the schema (cached per form and
+year, see ``context.py``) runs with ``lazy=True`` and every failure case (its index is the row
+of the values frame) becomes a hit, then a finding. Labels, choices and the other message
+parameters are looked up only for the failing rows.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from validators.context import FormContext, form_context
 from validators.findings import hits_frame
-from validators.frame import SEP, is_blank, tag, tag_detail
 from validators.messages import bounds, vi_number
-from validators.spec import cell_spec, date_window, list_spec
-from workbooks.catalog.layout import NOTE_HEADER, period_bounds
-from workbooks.catalog.model import INTEGER_KINDS, NUMERIC_KINDS, Form
+from validators.prepared import Prepared
+from validators.schema_checks import CHOICE_KINDS, KINDS, PARSE_TAG, CellCheck, build_schema, cell_checks
+from workbooks.catalog.layout import NOTE_HEADER
+from workbooks.catalog.model import Form
 
-KINDS = sorted(NUMERIC_KINDS | {"choice", "yesno", "text", "date", "rate"})
-PARSE_TAG = r"^(|blank|(coerced|invalid|suspect):.+)$"
-CHOICE_KINDS = ("choice", "yesno")
+__all__ = ["CHOICE_KINDS", "KINDS", "PARSE_TAG", "CellCheck", "build_schema", "cell_checks", "failure_cases",
+           "schema_frame", "schema_hits"]
 
-
-@dataclass(frozen=True)
-class CellCheck:
-    """One vectorised cell check: which rows fail, and how their findings are named.
-
-    ``rule_id`` and ``template`` are either fixed strings or functions of the failing rows.
-    """
-
-    name: str
-    severity: str
-    fails: Callable[[pd.DataFrame], pd.Series]
-    rule_id: str | Callable[[pd.DataFrame], pd.Series]
-    template: str | Callable[[pd.DataFrame], pd.Series] | None = None
+SCHEMA_COLUMNS = ["return_id", "code", "column", "item", "row", "number", "text", "kind", "parse",
+                  "spec_kind", "min", "max", "required"]
 
 
-def merge_spec(form: Form, values: pd.DataFrame, year: int,
-               levels: Mapping[str, str | None] | None = None) -> pd.DataFrame:
-    """The values with the spec of their cell beside them (index = row of ``values``).
-
-    Indicator rows (``item == 0``) merge on ``(code, column)``, list rows on
-    ``(sheet_id, column)``. ``required`` becomes *required here*: the cell exists in the file,
-    is not computed, and its row applies to the return's level (unknown level: level-restricted
-    rows are not required).
+def spec_rows(ctx: FormContext, prep: Prepared) -> np.ndarray:
+    """Row of the cell spec of every value (``len(spec)``: none, e.g. list rows, unknown cells).
 
     Args:
-        form: the form.
-        values: prepared values (see ``frame.normalise``).
-        year: the period year.
+        ctx: the form context.
+        prep: the prepared values.
+
+    Returns:
+        Integer array aligned with the values.
+    """
+    key = ("spec_rows", id(ctx))
+    if key not in prep.memo:
+        none = len(ctx.spec)
+        pair_codes, keys = prep.pairs
+        lookup = np.array([ctx.spec_index.get(k, none) for k in keys] or [none], dtype=np.intp)
+        prep.memo[key] = np.where(prep.item == 0, lookup[pair_codes] if prep.n else none, none)
+    return prep.memo[key]
+
+
+def _applies(ctx: FormContext, prep: Prepared, levels: Mapping[str, str | None] | None) -> np.ndarray:
+    """Whether the row of each value applies to its return's level (unknown level: restricted
+    rows do not apply)."""
+    restricted = np.array([c in ctx.restricted for c in prep.code_uniques], dtype=bool)
+    if not restricted.any():
+        return np.ones(prep.n, dtype=bool)
+    level = pd.Series(prep.rid_uniques, dtype=object).map(dict(levels or {})).astype(object).fillna("").astype(str)
+    level_codes, level_uniques = pd.factorize(level)
+    allowed = np.zeros((len(prep.code_uniques), len(level_uniques)), dtype=bool)
+    for i in np.flatnonzero(restricted):
+        allowed[i] = [lv in ctx.restricted[prep.code_uniques[i]] for lv in level_uniques]
+    row_level = level_codes[prep.rid_codes]
+    return ~restricted[prep.code_codes] | allowed[prep.code_codes, row_level]
+
+
+def schema_frame(ctx: FormContext, prep: Prepared, levels: Mapping[str, str | None] | None = None) -> pd.DataFrame:
+    """The values with the spec of their cell beside them, as the schema sees them.
+
+    ``required`` is *required here*: the cell exists in the file, is not computed, and its row
+    applies to the return's level. Rows with a negative ``item`` are left out (they are
+    neither indicator nor list rows); the index is the row of the values frame.
+
+    Args:
+        ctx: the form context.
+        prep: the prepared values.
         levels: return id -> unit level, when known.
 
     Returns:
-        The merged frame.
+        A frame with ``SCHEMA_COLUMNS``.
     """
-    spec = cell_spec(form, year)
-    work = values.assign(pos=range(len(values)))
-    ind = work[work["item"].eq(0)].merge(spec.drop(columns="sheet_id"), on=["code", "column"], how="left")
-    lst = work[work["item"].gt(0)].merge(list_spec(form), on=["sheet_id", "column"], how="left")
-    merged = pd.concat([ind, lst]).set_index("pos").sort_index()
-    merged.index.name = None
-    merged["spec_kind"] = merged["spec_kind"].fillna("").astype(str)
-    note = NOTE_HEADER + " – " + merged["code"]
-    merged["label"] = merged["label"].fillna(note.where(merged["column"].eq("note"), merged["code"])).astype(str)
-    merged["required"] = (merged["required"].fillna(False).astype(bool) & merged["item"].eq(0)
-                          & merged["row"].gt(0) & _applies(merged, spec, levels))
-    for col in ("min", "max"):
-        merged[col] = pd.to_numeric(merged[col], errors="coerce").astype("float64")
-    return merged
-
-
-def _applies(merged: pd.DataFrame, spec: pd.DataFrame, levels: Mapping[str, str | None] | None) -> pd.Series:
-    restricted = spec[spec["levels"].map(len).gt(0)]
-    pairs = {f"{c}{SEP}{lv}" for c, lvs in zip(restricted["code"], restricted["levels"], strict=True)
-             for lv in lvs}
-    level = merged["return_id"].map(dict(levels or {})).astype(object).fillna("").astype(str)
-    return ~merged["code"].isin(set(restricted["code"])) | (merged["code"] + SEP + level).isin(pairs)
-
-
-def _choice_key(frame: pd.DataFrame) -> pd.Series:
-    """What a choice cell holds, comparable with the spec's codes: the whole-number code as
-    text ("1"), else the text; yes/no cells: the text ("Có"), whatever number the reader gave."""
-    num, text = frame["number"], frame["text"].str.strip()
-    whole = num.notna() & num.abs().lt(1e15) & num.eq(num.round()) & frame["spec_kind"].ne("yesno")
-    as_int = num.where(whole, 0).round().astype("int64").astype(str)
-    return as_int.where(whole, text)
-
-
-def cell_checks(form: Form, year: int) -> list[CellCheck]:
-    """The cell checks of ``form``, in reporting order.
-
-    Args:
-        form: the form (its choices feed the choice check).
-        year: the period year (date window).
-
-    Returns:
-        The checks; the schema gets one ``pa.Check`` per entry.
-    """
-    spec = cell_spec(form, year)
-    allowed = {f"{c}{SEP}{k}" for c, ks in zip(spec["code"], spec["choices"], strict=True) for k in ks}
-    lo, hi = date_window(form, year)
-
-    def parsed(d: pd.DataFrame) -> pd.Series:
-        return d["kind"].ne("rate") & d["spec_kind"].ne("rate")
-
-    def numeric(d: pd.DataFrame) -> pd.Series:
-        return d["spec_kind"].isin(NUMERIC_KINDS) & d["number"].abs().lt(math.inf)
-
-    def not_number(d: pd.DataFrame) -> pd.Series:
-        untagged_text = d["parse"].eq("") & d["number"].isna() & d["text"].ne("")
-        return d["spec_kind"].isin(NUMERIC_KINDS) & (untagged_text | d["number"].abs().eq(math.inf))
-
-    def fraction(d: pd.DataFrame) -> pd.Series:
-        return numeric(d) & d["spec_kind"].isin(INTEGER_KINDS) & d["number"].ne(d["number"].round())
-
-    def out_of_range(d: pd.DataFrame) -> pd.Series:
-        return numeric(d) & (d["number"].lt(d["min"]) | d["number"].gt(d["max"]))
-
-    def bad_choice(d: pd.DataFrame) -> pd.Series:
-        key = d["code"] + SEP + _choice_key(d)
-        return (d["spec_kind"].isin(CHOICE_KINDS) & ~is_blank(d) & ~tag(d, "invalid:")
-                & ~key.isin(allowed))
-
-    def day(d: pd.DataFrame) -> pd.Series:
-        return pd.to_datetime(d["text"].where(d["spec_kind"].eq("date"), ""), format="%Y-%m-%d",
-                              errors="coerce")
-
-    def bad_date(d: pd.DataFrame) -> pd.Series:
-        return day(d).lt(pd.Timestamp(lo)) | day(d).gt(pd.Timestamp(hi))
-
-    def not_date(d: pd.DataFrame) -> pd.Series:
-        return d["spec_kind"].eq("date") & d["parse"].eq("") & d["text"].ne("") & day(d).isna()
-
-    return [
-        CellCheck("parse.invalid", "error", lambda d: parsed(d) & tag(d, "invalid:"),
-                  lambda d: "invalid." + tag_detail(d)),
-        CellCheck("parse.not_number", "error", not_number, "invalid.not_number"),
-        CellCheck("parse.not_date", "error", not_date, "invalid.not_date"),
-        CellCheck("parse.coerced", "warning", lambda d: parsed(d) & tag(d, "coerced:"),
-                  lambda d: "coerced." + tag_detail(d)),
-        CellCheck("parse.suspect", "warning", lambda d: parsed(d) & tag(d, "suspect:"),
-                  lambda d: "suspect." + tag_detail(d)),
-        CellCheck("type.whole", "error", fraction, lambda d: "type." + d["spec_kind"]),
-        CellCheck("range", "error", out_of_range, lambda d: "range." + d["spec_kind"]),
-        CellCheck("range.date", "warning", bad_date, "range.date"),
-        CellCheck("choice.invalid", "error", bad_choice, "choice.invalid"),
-        CellCheck("required.blank", "error", lambda d: d["required"] & is_blank(d), "required.blank",
-                  lambda d: "required.blank" + d["spec_kind"].isin(CHOICE_KINDS).map(
-                      {True: "_choice", False: ""})),
-    ]
-
-
-def build_schema(checks: list[CellCheck]) -> pa.DataFrameSchema:
-    """The pandera schema of the merged values frame: column types plus the cell checks.
-
-    Args:
-        checks: the cell checks (each becomes a dataframe-level ``pa.Check`` named after it).
-
-    Returns:
-        The schema (validate with ``lazy=True``).
-    """
-    columns = {
-        "return_id": pa.Column(str), "code": pa.Column(str), "column": pa.Column(str),
-        "item": pa.Column(int, pa.Check.ge(0)), "row": pa.Column(int, pa.Check.ge(0)),
-        "number": pa.Column(float, nullable=True), "text": pa.Column(str),
-        "kind": pa.Column(str, pa.Check.isin(KINDS)), "parse": pa.Column(str, pa.Check.str_matches(PARSE_TAG)),
-        "spec_kind": pa.Column(str), "min": pa.Column(float, nullable=True),
-        "max": pa.Column(float, nullable=True), "required": pa.Column(bool),
-    }
-    frame_checks = [pa.Check(lambda d, c=c: ~c.fails(d), name=c.name, ignore_na=False) for c in checks]
-    return pa.DataFrameSchema(columns, checks=frame_checks, strict=False)
+    frame, rows = prep.frame, spec_rows(ctx, prep)
+    lo, hi = ctx.spec_bounds
+    required = ctx.spec_required[rows] & (prep.item == 0) & (prep.row > 0) & _applies(ctx, prep, levels)
+    data = {c: frame[c] for c in SCHEMA_COLUMNS[:9]}
+    data |= {"spec_kind": pd.Series(ctx.spec_kind.take(rows), index=frame.index),
+             "min": pd.Series(lo[rows], index=frame.index), "max": pd.Series(hi[rows], index=frame.index),
+             "required": pd.Series(required, index=frame.index)}
+    out = pd.DataFrame(data, copy=False)
+    return out if (prep.item >= 0).all() else out[prep.item >= 0]
 
 
 def failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
@@ -182,7 +96,7 @@ def failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFra
 
     Args:
         schema: the schema.
-        frame: the merged frame (only the schema's columns are handed to pandera).
+        frame: the schema frame (only the schema's columns are handed to pandera).
 
     Returns:
         pandera's ``failure_cases`` (empty when everything passes).
@@ -201,7 +115,8 @@ def failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFra
 
 
 def schema_hits(form: Form, values: pd.DataFrame, year: int,
-                levels: Mapping[str, str | None] | None = None) -> pd.DataFrame:
+                levels: Mapping[str, str | None] | None = None, *, prep: Prepared | None = None,
+                ctx: FormContext | None = None) -> pd.DataFrame:
     """Hits of the cell checks for all returns of ``values`` at once.
 
     Args:
@@ -209,22 +124,55 @@ def schema_hits(form: Form, values: pd.DataFrame, year: int,
         values: prepared values (see ``frame.normalise``).
         year: the period year.
         levels: return id -> unit level, when known.
+        prep: ``Prepared(values)`` when already made.
+        ctx: ``form_context(form, year)`` when already at hand.
 
     Returns:
         A hits frame (see ``findings.HIT_COLUMNS``).
     """
     if values.empty:
         return pd.DataFrame()
-    merged = merge_spec(form, values, year, levels)
-    checks = cell_checks(form, year)
-    cases = failure_cases(build_schema(checks), merged)
-    lo, hi = period_bounds(form.period, year)
-    merged = merged.assign(lo=lo, hi=hi, plain=merged["number"].map(lambda x: vi_number(x, False)))
-    by_name = {c.name: c for c in checks}
-    parts = [_check_hits(by_name[name], merged.loc[sorted(set(grp["index"]))])
+    ctx = ctx or form_context(form, year)
+    prep = prep or Prepared(values)
+    cases = failure_cases(ctx.schema, schema_frame(ctx, prep, levels))
+    if cases.empty:
+        return pd.DataFrame()
+    by_name = {c.name: c for c in ctx.checks}
+    parts = [_check_hits(by_name[name], hit_rows(ctx, prep, sorted(set(grp["index"]))))
              for name, grp in cases[cases["schema_context"].eq("DataFrameSchema")].groupby("check")]
-    parts.append(_frame_hits(merged, cases[cases["schema_context"].eq("Column")]))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    parts.append(_frame_hits(ctx, prep, cases[cases["schema_context"].eq("Column")]))
+    return pd.concat(parts, ignore_index=True)
+
+
+def hit_rows(ctx: FormContext, prep: Prepared, positions: list[int] | np.ndarray) -> pd.DataFrame:
+    """The values at ``positions`` with what their messages need: the spec of the cell
+    (indicator rows: cell spec; list rows: list spec), the period and the number as written.
+
+    Args:
+        ctx: the form context.
+        prep: the prepared values.
+        positions: rows of the values frame (repeats allowed).
+
+    Returns:
+        A frame indexed by the positions.
+    """
+    pos = np.asarray(positions, dtype=np.intp)
+    rows = prep.frame.iloc[pos]
+    spec_at = spec_rows(ctx, prep)[pos]
+    no_list = len(ctx.lists)
+    keys = zip(rows["item"].tolist(), rows["sheet_id"].tolist(), rows["column"].tolist(), strict=True)
+    list_at = np.array([ctx.list_index.get((s, c), no_list) if i > 0 else no_list for i, s, c in keys],
+                       dtype=np.intp)
+    from_spec = spec_at < len(ctx.spec)
+    fields = {c: pd.Series(np.where(from_spec, ctx.spec_objects[c][spec_at], ctx.list_objects[c][list_at]),
+                           index=rows.index, dtype=object) for c in ctx.spec_objects}
+    note = NOTE_HEADER + " – " + rows["code"]
+    fields["spec_kind"] = fields["spec_kind"].fillna("").astype(str)
+    fields["label"] = fields["label"].fillna(note.where(rows["column"].eq("note"), rows["code"])).astype(str)
+    lo, hi = ctx.spec_bounds
+    first, last = ctx.period
+    return rows.assign(**fields, min=lo[spec_at], max=hi[spec_at], lo=first, hi=last,
+                       plain=[vi_number(x, False) for x in rows["number"].tolist()])
 
 
 def _check_hits(check: CellCheck, rows: pd.DataFrame) -> pd.DataFrame:
@@ -243,12 +191,11 @@ def _check_hits(check: CellCheck, rows: pd.DataFrame) -> pd.DataFrame:
     return hits
 
 
-def _frame_hits(merged: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+def _frame_hits(ctx: FormContext, prep: Prepared, cases: pd.DataFrame) -> pd.DataFrame:
     if cases.empty:
         return pd.DataFrame()
-    rows = merged.loc[cases["index"].astype("int64")].copy()
+    rows = hit_rows(ctx, prep, cases["index"].astype("int64").to_numpy())
     rows["frame_column"] = cases["column"].to_numpy()
     rows["value"] = cases["failure_case"].to_numpy()
     return hits_frame(rows, rule_id="frame." + rows["frame_column"], template="frame._default",
                       severity="error", cells=rows["cell"].map(lambda c: (c,) if c else ()))
-
