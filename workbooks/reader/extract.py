@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -25,6 +26,7 @@ def _choices(line: Line) -> dict[str, float]:
     return {c.label: float(c.code) for c in ind.choices if isinstance(c.code, int | float)}
 
 
+@cache
 def _cell(row: int, col: int) -> str:
     return xl_rowcol_to_cell(row, col)
 

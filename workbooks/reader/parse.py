@@ -30,6 +30,9 @@ _TCVN3 = set("¸µ¶¹¨ª«¬¯³´¾ÆÇÐÑÖ×ØÜÞßäåæçëîïñö÷ø
 _TCVN3_STRONG = set("ßµ¸¶¹¨ª«¬¯³´¾ÆÇÐÑ×ØÞ")
 _VNI = re.compile(r"[A-Za-z](?:ø|ù|ú|û|õ|ï|ñ|ë|ä|ö|å|æ|ç|à|á|â|è|é|ê)[a-zA-Z]?")
 _VNI_MARKS = set("øùúûõïñëäöåæç")
+_TCVN3_RE = re.compile("[" + re.escape("".join(sorted(_TCVN3))) + "]")
+_TCVN3_STRONG_RE = re.compile("[" + re.escape("".join(sorted(_TCVN3_STRONG))) + "]")
+_VNI_MARKS_RE = re.compile("[" + re.escape("".join(sorted(_VNI_MARKS))) + "]")
 _YES = {"có", "co", "x", "1", "yes", "đã có", "da co"}
 _NO = {"không", "khong", "0", "no", "chưa", "chua"}
 _EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -43,9 +46,11 @@ def clean_text(value: Any) -> str:
 
 def looks_legacy(text: str) -> bool:
     """True when text looks typed with a TCVN3 (ABC) or VNI font instead of Unicode."""
-    if any(ch in _TCVN3_STRONG for ch in text) or sum(ch in _TCVN3 for ch in text) >= 2:
+    if text.isascii():
+        return False
+    if _TCVN3_STRONG_RE.search(text) or len(_TCVN3_RE.findall(text)) >= 2:
         return True
-    return len(_VNI.findall(text)) >= 2 and sum(ch in _VNI_MARKS for ch in text) >= 2
+    return len(_VNI_MARKS_RE.findall(text)) >= 2 and len(_VNI.findall(text)) >= 2
 
 
 def _excel_error(value: Any) -> bool:

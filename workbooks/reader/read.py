@@ -20,17 +20,29 @@ from workbooks.reader.model import VALUE_COLUMNS, Notice, Return
 _RECORD_COLUMNS = VALUE_COLUMNS[3:]
 
 
-def _sheet_codes(form: Form, sheet_id: str) -> set[str]:
-    return {code for code, sid in indicator_codes(form).items() if sid == sheet_id}
+_COMPILED: dict[tuple[int, str | None], tuple[Form, list, dict[str, set[str]]]] = {}
+
+
+def _compiled(form: Form, level: str | None) -> tuple[list, dict[str, set[str]]]:
+    """Layouts for ``level`` and value codes per sheet id, compiled once per form object."""
+    key = (id(form), level)
+    hit = _COMPILED.get(key)
+    if hit is None or hit[0] is not form:  # the form object is kept, so its id is not reused
+        codes: dict[str, set[str]] = {}
+        for code, sheet_id in indicator_codes(form).items():
+            codes.setdefault(sheet_id, set()).add(code)
+        hit = _COMPILED[key] = (form, form_layouts(form, level), codes)
+    return hit[1], hit[2]
 
 
 def _read_sheets(grid: Grid, form: Form, level: str | None, year: int,
                  meta: dict[str, str]) -> tuple[list[tuple], list[Notice]]:
     records: list[tuple] = []
     notices: list[Notice] = []
-    for lay in form_layouts(form, level):
+    layouts, sheet_codes = _compiled(form, level)
+    for lay in layouts:
         sheet = lay.sheet
-        codes = _sheet_codes(form, sheet.id)
+        codes = sheet_codes.get(sheet.id, set())
         name, found_notices = find_sheet(grid, sheet, meta, codes)
         notices += found_notices
         if name is None:
