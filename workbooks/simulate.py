@@ -32,6 +32,7 @@ from workbooks.catalog.instances import CellKey, RuleInstance, rule_instances
 from workbooks.catalog.layout import (
     IndicatorLayout,
     ListLayout,
+    computed_inputs,
     form_layouts,
     period_bounds,
     render,
@@ -231,20 +232,7 @@ def input_cells(form: Form, level: str | None) -> dict[CellKey, InputCell]:
 
 def computed_cells(form: Form, level: str | None) -> dict[CellKey, tuple[CellKey, CellKey]]:
     """Every computed percentage cell -> its (numerator, denominator) input cells."""
-    out: dict[CellKey, tuple[CellKey, CellKey]] = {}
-    for lay in form_layouts(form, level):
-        if not isinstance(lay, IndicatorLayout):
-            continue
-        for line in lay.lines:
-            for vc in lay.sheet.columns:
-                if not lay.applies(line, vc):
-                    continue
-                if vc.compute_ratio:
-                    num, den = vc.compute_ratio
-                    out[(line.code, vc.key)] = ((line.code, num), (line.code, den))
-                elif line.role == "rate":
-                    out[(line.code, vc.key)] = ((f"{line.code}:num", vc.key), (f"{line.code}:den", vc.key))
-    return out
+    return computed_inputs(form_layouts(form, level))
 
 
 @dataclass(frozen=True)

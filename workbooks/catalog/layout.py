@@ -235,3 +235,25 @@ def value_cells(layouts: list[IndicatorLayout | ListLayout]) -> dict[tuple[str, 
                 if lay.applies(line, vc):
                     cells[(line.code, vc.key)] = CellPos(lay.sheet.name, line.row, lay.value_cols[vc.key])
     return cells
+
+
+def computed_inputs(layouts: list[IndicatorLayout | ListLayout]) -> dict[tuple[str, str], tuple[tuple[str, str], tuple[str, str]]]:
+    """Every computed percentage cell -> its (numerator, denominator) input cells.
+
+    Rate rows of ratio indicators use ``X:num`` / ``X:den`` in the same column; computed
+    columns use the two columns they name, in the same row.
+    """
+    out = {}
+    for lay in layouts:
+        if not isinstance(lay, IndicatorLayout):
+            continue
+        for line in lay.lines:
+            for vc in lay.sheet.columns:
+                if not lay.applies(line, vc):
+                    continue
+                if vc.compute_ratio:
+                    num, den = vc.compute_ratio
+                    out[(line.code, vc.key)] = ((line.code, num), (line.code, den))
+                elif line.role == "rate":
+                    out[(line.code, vc.key)] = ((f"{line.code}:num", vc.key), (f"{line.code}:den", vc.key))
+    return out

@@ -8,7 +8,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from workbooks.catalog.layout import IndicatorLayout, Line, ListLayout, render
+from workbooks.catalog.layout import IndicatorLayout, Line, ListLayout, computed_inputs, render
 from workbooks.catalog.model import IndicatorSheet, ListSheet
 from workbooks.reader.grid import Grid
 from workbooks.reader.locate import Found
@@ -84,16 +84,12 @@ def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout) -> tuple[l
         if note not in (None, ""):
             records.append([sheet.id, name, line.code, "note", 0, r + 1, _cell(r, found.cols["_note"]),
                             "text", note, math.nan, clean_text(note), ""])
+    inputs = computed_inputs([lay])
     for rec in records:
         if rec[7] != "rate":
             continue
-        code, key = rec[2], rec[3]
-        vc = next(v for v in sheet.columns if v.key == key)
-        if vc.compute_ratio:
-            num, den = numbers.get((code, vc.compute_ratio[0])), numbers.get((code, vc.compute_ratio[1]))
-        else:
-            num, den = numbers.get((f"{code}:num", key)), numbers.get((f"{code}:den", key))
-        rec[9] = _rate(math.nan if num is None else num, math.nan if den is None else den)
+        num_key, den_key = inputs[(rec[2], rec[3])]
+        rec[9] = _rate(numbers.get(num_key, math.nan), numbers.get(den_key, math.nan))
         rec[11] = "" if not math.isnan(rec[9]) else "blank"
         notices += _formula_check(rec[8], rec[9], name, rec[6])
     return [tuple(r) for r in records], notices
