@@ -103,21 +103,18 @@ def run_consolidate(folder: Path, registry: Path, jobs: int | None) -> dict:
 def run_naive(folder: Path, registry: Path, jobs: int | None) -> dict:
     """pandas.read_excel(openpyxl) of every sheet + one pandera validation per file + concat.
 
-    The pandera schema is the project's own cell checks (``validators.schema``: types,
-    ranges, required cells, choices …) applied to the Phụ lục II values of each file, as a
-    script doing the same job file by file would; it skips files it cannot read.
+    The validation is the project's own (``validators.validate_values``: the pandera cell
+    schema and the cross-field rules) applied to the Phụ lục II values of each file, one call
+    per file, as a script doing the same job file by file would; it skips files it cannot read.
     """
     import numpy as np
     import pandas as pd
 
-    from validators.frame import normalise
-    from validators.schema import build_schema, cell_checks, failure_cases, merge_spec
+    from validators import validate_values
     from workbooks.catalog.loader import get_form
     from workbooks.reader.model import VALUE_COLUMNS
 
     form = get_form(FORM_ID)
-    year = form.period.default_year
-    schema = build_schema(cell_checks(form, year))
     frames, failed, problems = [], 0, 0
     for path in _files(folder):
         try:
@@ -133,7 +130,7 @@ def run_naive(folder: Path, registry: Path, jobs: int | None) -> dict:
             tidy = tidy.assign(return_id=path.name, unit_code="", form_id=FORM_ID, sheet_id="pl2",
                                sheet="Phụ lục II", item=0, row=1, cell="", kind="count", number=number, text="",
                                parse=parse)
-            problems += len(failure_cases(schema, merge_spec(form, normalise(tidy[VALUE_COLUMNS]), year)))
+            problems += len(validate_values(form, tidy[VALUE_COLUMNS]).findings)  # one validation per file
             frames.append(tidy)
         except Exception:  # noqa: BLE001 - the naive loop skips what it cannot read
             failed += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -75,13 +76,25 @@ def _ontime_indicator(result: Consolidation) -> tuple[str, str, str] | None:
     return None
 
 
+def chart_values(values: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the values frame the charts read (the rates), in their order.
+
+    Args:
+        values: the values of the returns used.
+
+    Returns:
+        The rate rows.
+    """
+    return values[values["kind"] == "rate"]
+
+
 def _per_unit_rates(result: Consolidation) -> tuple[str, list[tuple[str, float]]] | None:
     found = _ontime_indicator(result)
     if found is None:
         return None
     code, key, label = found
-    v = result.values
-    part = v[(v["code"] == code) & (v["column"] == key) & (v["kind"] == "rate")].dropna(subset=["number"])
+    v = chart_values(result.values)
+    part = v[(v["code"] == code) & (v["column"] == key)].dropna(subset=["number"])
     names = result.aggregates.units["unit_name"].to_dict()
     return label, [(names.get(rid, rid), float(n)) for rid, n in zip(part["return_id"], part["number"], strict=True)
                    if rid in names]

@@ -23,7 +23,7 @@ from typing import Any
 
 from consolidate.model import RECORD_COLUMNS, FileFacts, Ingested, ReturnData, encode_values
 from workbooks.catalog.loader import load_catalog
-from workbooks.reader.files import grid_from_file
+from workbooks.reader.files import grid_and_core_from_file
 from workbooks.reader.identify import Identity
 from workbooks.reader.model import Notice, ReturnRejected
 from workbooks.reader.read import read_records as read_grid_records
@@ -46,12 +46,29 @@ def _core_time(core: bytes, tag: bytes) -> datetime | None:
     return moment
 
 
-def _saved_at(path: str, head: bytes) -> str:
-    """When someone last saved the workbook after it was generated (docProps/core.xml).
+def saved_time(core: bytes | None) -> str:
+    """When someone last saved the workbook after it was generated, from its docProps/core.xml.
 
     The generator writes the same "created" and "modified" times; Excel, LibreOffice and WPS
     update "modified" on every save. So a "modified" later than "created" is the unit's last
     save; otherwise there is none ("").
+
+    Args:
+        core: the bytes of docProps/core.xml (None when the file has none).
+
+    Returns:
+        Local naive ISO time, or "".
+    """
+    if core is None:
+        return ""
+    modified, created = _core_time(core, b"modified"), _core_time(core, b"created")
+    if modified is None or (created is not None and modified <= created):
+        return ""
+    return modified.isoformat(timespec="seconds")
+
+
+def _saved_at(path: str, head: bytes) -> str:
+    """``saved_time`` of a file, opening it on its own (files the reader rejected).
 
     Returns:
         Local naive ISO time, or "".
@@ -63,10 +80,7 @@ def _saved_at(path: str, head: bytes) -> str:
             core = zf.read("docProps/core.xml")
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError):
         return ""
-    modified, created = _core_time(core, b"modified"), _core_time(core, b"created")
-    if modified is None or (created is not None and modified <= created):
-        return ""
-    return modified.isoformat(timespec="seconds")
+    return saved_time(core)
 
 
 def file_facts(path: str) -> FileFacts:
@@ -78,6 +92,12 @@ def file_facts(path: str) -> FileFacts:
     Returns:
         The facts.
     """
+    facts, head = _hashed(path)
+    return replace(facts, saved_at=_saved_at(path, head))
+
+
+def _hashed(path: str) -> tuple[FileFacts, bytes]:
+    """(size, modification time and SHA-256 of a file, without ``saved_at``; its first bytes)."""
     st = os.stat(path)
     digest = hashlib.sha256()
     head = b""
@@ -86,7 +106,7 @@ def file_facts(path: str) -> FileFacts:
             if not head:
                 head = chunk[:8]
             digest.update(chunk)
-    return FileFacts(path, st.st_size, st.st_mtime_ns, digest.hexdigest(), _saved_at(path, head))
+    return FileFacts(path, st.st_size, st.st_mtime_ns, digest.hexdigest()), head
 
 
 def plain(value: Any) -> Any:
@@ -137,19 +157,21 @@ def columns_of(records: list[tuple]) -> dict[str, list[Any]]:
     return out
 
 
-def read_records(path: str) -> tuple[Identity, list[tuple], list[Notice]]:
+def read_records(path: str) -> tuple[Identity, list[tuple], list[Notice], bytes | None]:
     """What ``read_return`` reads, without building its DataFrame (half of its time).
 
     Args:
         path: the file.
 
     Returns:
-        (identity, records ordered as ``RECORD_COLUMNS``, notices).
+        (identity, records ordered as ``RECORD_COLUMNS``, notices, docProps/core.xml read in
+        the same pass over the file or None).
 
     Raises:
         ReturnRejected: as ``read_return``.
     """
-    return read_grid_records(grid_from_file(path), load_catalog())
+    grid, core = grid_and_core_from_file(path)
+    return *read_grid_records(grid, load_catalog()), core
 
 
 def ingest_file(path: str) -> Ingested:
@@ -166,31 +188,36 @@ def ingest_file(path: str) -> Ingested:
     """
     start = time.perf_counter()
     try:
-        facts = file_facts(path)
+        facts, head = _hashed(path)
     except OSError as exc:
         facts = FileFacts(path, 0, 0, "")
         return Ingested(facts, reason="unreadable",
                         message=f"Không mở được tệp: {exc.strerror or exc}.",
                         seconds=time.perf_counter() - start)
     try:
-        ident, records, notices = read_records(path)
-    except ReturnRejected as exc:
-        return Ingested(facts, reason=exc.reason, message=exc.message, seconds=time.perf_counter() - start)
-    except OSError as exc:
-        return Ingested(facts, reason="unreadable", message=f"Không mở được tệp: {exc.strerror or exc}.",
-                        seconds=time.perf_counter() - start)
+        ident, records, notices, core = read_records(path)
     except Exception as exc:  # noqa: BLE001 - a file must never stop the whole consolidation
-        return Ingested(facts, reason="damaged",
-                        message=f"Tệp có cấu trúc lạ, không đọc được ({exc.__class__.__name__}: "
-                        f"{str(exc)[:120]}). Hãy mở bằng Excel, lưu lại rồi gửi lại.",
-                        seconds=time.perf_counter() - start)
+        return _rejected(replace(facts, saved_at=_saved_at(path, head)), exc, start)
     data = ReturnData(
         sha256=facts.sha256, form_id=ident.form.id, form_version=ident.version, unit_code=ident.unit_code,
         unit_name=ident.unit_name, level=ident.level, period=ident.period, meta=dict(ident.meta),
         notices=[_plain_notice(n) for n in notices], blob=encode_values(columns_of(records)),
         n_values=len(records),
     )
+    facts = replace(facts, saved_at=saved_time(core))
     return Ingested(facts, data, seconds=time.perf_counter() - start)
+
+
+def _rejected(facts: FileFacts, exc: Exception, start: float) -> Ingested:
+    """The result for a file the reader could not turn into a return."""
+    if isinstance(exc, ReturnRejected):
+        reason, message = exc.reason, exc.message
+    elif isinstance(exc, OSError):
+        reason, message = "unreadable", f"Không mở được tệp: {exc.strerror or exc}."
+    else:
+        reason, message = "damaged", (f"Tệp có cấu trúc lạ, không đọc được ({exc.__class__.__name__}: "
+                                      f"{str(exc)[:120]}). Hãy mở bằng Excel, lưu lại rồi gửi lại.")
+    return Ingested(facts, reason=reason, message=message, seconds=time.perf_counter() - start)
 
 
 def _plain_notice(notice: Notice) -> Notice:
@@ -204,8 +231,17 @@ def _ingest_chunk(paths: Sequence[str]) -> list[Ingested]:
 
 
 def _chunks(paths: Sequence[str], jobs: int) -> list[list[str]]:
+    """Split the paths into chunks for the workers, the last ones smaller.
+
+    Chunks of up to 32 files (about ``_CHUNK_TARGET`` per worker) keep the overhead per file
+    low; the last quarter of the files goes in chunks of a few files, so that no worker is
+    left alone on a big chunk at the end while the others wait.
+    """
     size = max(1, min(32, math.ceil(len(paths) / (jobs * _CHUNK_TARGET))))
-    return [list(paths[i:i + size]) for i in range(0, len(paths), size)]
+    tail_size = max(1, min(size, 4))
+    split = len(paths) - len(paths) // 4
+    head = [list(paths[i:min(i + size, split)]) for i in range(0, split, size)]
+    return head + [list(paths[i:i + tail_size]) for i in range(split, len(paths), tail_size)]
 
 
 def _isolated(path: str) -> Ingested:
@@ -223,45 +259,65 @@ def _isolated(path: str) -> Ingested:
 
 
 def ingest_many(paths: Sequence[str], jobs: int | None = None,
-                progress: Callable[[int, int], None] | None = None) -> list[Ingested]:
+                progress: Callable[[int, int], None] | None = None, *,
+                pool: ProcessPoolExecutor | None = None, idle: Callable[[], None] | None = None) -> list[Ingested]:
     """Run ``ingest_file`` on every path, in parallel.
 
     Args:
         paths: files to read.
         jobs: worker processes (all cores when None; 1 reads in this process).
         progress: called with (done, total) as files finish.
+        pool: worker processes to use (left running); a pool of ``jobs`` is made when None.
+        idle: called once in this process while the workers read (e.g. to prepare the next
+            steps); not called when nothing is read in parallel.
 
     Returns:
         One result per path, in the order of ``paths``.
     """
     total = len(paths)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    results: dict[str, Ingested] = {}
     if progress:
         progress(0, total)
     if jobs == 1 or total <= 1:
+        results: dict[str, Ingested] = {}
         for path in paths:
             results[path] = ingest_file(path)
             if progress:
                 progress(len(results), total)
         return [results[p] for p in paths]
+    if pool is not None:
+        return _ingest_parallel(pool, paths, jobs, progress, idle)
+    with ProcessPoolExecutor(max_workers=min(jobs, total)) as own:
+        return _ingest_parallel(own, paths, jobs, progress, idle)
+
+
+def _ingest_parallel(pool: ProcessPoolExecutor, paths: Sequence[str], jobs: int,
+                     progress: Callable[[int, int], None] | None, idle: Callable[[], None] | None
+                     ) -> list[Ingested]:
+    """``ingest_many`` on worker processes (a file that crashes a worker is read again alone)."""
+    total = len(paths)
+    results: dict[str, Ingested] = {}
     retry: list[str] = []
-    with ProcessPoolExecutor(max_workers=min(jobs, total)) as pool:
+    try:
         pending: dict[Future, list[str]] = {pool.submit(_ingest_chunk, c): c for c in _chunks(paths, jobs)}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                chunk = pending.pop(fut)
-                try:
-                    for item in fut.result():
-                        results[item.facts.path] = item
-                except BrokenProcessPool:
-                    retry += chunk
-                except Exception:  # noqa: BLE001 - e.g. a result that cannot travel back: read here
-                    for path in chunk:
-                        results[path] = ingest_file(path)
-            if progress:
-                progress(len(results), total)
+    except BrokenProcessPool:  # the pool died before (a file crashed it): one process per file
+        pending, retry = {}, list(paths)
+    if idle and pending:
+        idle()
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for fut in done:
+            chunk = pending.pop(fut)
+            try:
+                for item in fut.result():
+                    results[item.facts.path] = item
+            except BrokenProcessPool:
+                retry += chunk
+            except Exception:  # noqa: BLE001 - e.g. a result that cannot travel back: read here
+                for path in chunk:
+                    results[path] = ingest_file(path)
+        if progress:
+            progress(len(results), total)
     for path in retry:  # a worker died (a file crashed the native reader): one process per file
         results[path] = _isolated(path)
         if progress:

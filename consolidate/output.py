@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
@@ -142,7 +143,7 @@ def _status_of(result: Consolidation) -> dict[str, str]:
     return {u.unit.code: SUBMISSION_LABELS[u.status] for u in result.units}
 
 
-def _units_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
+def _units_sheet(ws: FastDataWorksheet, result: Consolidation, fmts: Formats) -> None:
     """Units × indicator cells (one row per unit used), from the aggregation's matrix."""
     agg, form, year = result.aggregates, result.form, result.period
     matrix = agg.matrix
@@ -167,11 +168,12 @@ def _units_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
         ws.write_string(h_label, base + j, row_label[:250], fmts.header)
     status = {o.rel: o for o in result.outcomes}
     levels = known_levels()
-    textual = [cell.role == "text" or cell.kind in {"text", "date", "yesno"} for cell in matrix.cells]
+    textual = np.array([cell.role == "text" or cell.kind in {"text", "date", "yesno"} for cell in matrix.cells],
+                       dtype=bool)
+    text_cols = np.flatnonzero(textual).tolist()
+    number_cols = np.flatnonzero(~textual)
     r0 = h_label + 1
-    # the public write_* calls parse A1 notation first; these are xlsxwriter's own (row, col) writers
-    write_number = getattr(ws, "_write_number", ws.write_number)
-    write_string = getattr(ws, "_write_string", ws.write_string)
+    write_string = ws._write_string  # xlsxwriter's own (row, col) writer: no A1 parsing
     number_fmt, text_fmt = fmts.decimal, fmts.text
     units = agg.units
     unit_rows = zip(units.index.tolist(), units["unit_code"].tolist(), units["unit_name"].tolist(),
@@ -183,16 +185,14 @@ def _units_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
         row = r0 + i
         for c, value in enumerate(lead_values):
             put(ws, row, c, value, fmts.cell)
-        numbers, texts = matrix.numbers[i].tolist(), matrix.texts[i]
-        for j, is_text in enumerate(textual):
-            if is_text:
-                text = texts[j]
-                if text:
-                    write_string(row, base + j, text[:MAX_TEXT], text_fmt)
-            else:
-                number = numbers[j]
-                if number == number:
-                    write_number(row, base + j, number, number_fmt)
+        numbers = matrix.numbers[i, number_cols]
+        filled = numbers == numbers  # not NaN
+        ws.write_numbers(row, (number_cols[filled] + base).tolist(), numbers[filled].tolist(), number_fmt)
+        texts = matrix.texts[i]
+        for j in text_cols:
+            text = texts[j]
+            if text:
+                write_string(row, base + j, text[:MAX_TEXT], text_fmt)
     ws.freeze_panes(r0, 2)
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 32)
@@ -299,7 +299,7 @@ def write_workbook(result: Consolidation, path: str | Path) -> Path:
     tmp = path.with_name(f".{path.name}.cchc-tmp")
     wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
 
-    def new_sheet(name: str) -> Worksheet:
+    def new_sheet(name: str) -> FastDataWorksheet:
         return wb.add_worksheet(name, worksheet_class=FastDataWorksheet)
 
     try:

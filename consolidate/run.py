@@ -6,18 +6,22 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from consolidate.aggregate import Aggregates, aggregate
 from consolidate.ingest import ingest_many
 from consolidate.model import (
     ERRORS_EXCLUDED,
@@ -33,13 +37,22 @@ from consolidate.model import (
 from consolidate.scan import scan_folder
 from consolidate.select import Candidate, is_late, select_returns, submitted_at
 from consolidate.store import Store
-from validators import Report, validate_values
 from workbooks.catalog.loader import get_form
 from workbooks.catalog.model import Form
 from workbooks.reader.model import VALUE_COLUMNS
 from workbooks.registry import Registry, RegistryError, Unit, load_registry
 
+if TYPE_CHECKING:
+    from consolidate.aggregate import Aggregates
+    from validators import Report
+
 Progress = Callable[[str, int, int], None]
+
+#: Modules of the steps after reading, imported while the workers read (pandera alone takes
+#: a fifth of a second).
+_LATER_STEPS = ("validators", "consolidate.aggregate", "consolidate.output", "consolidate.tidy", "pyarrow.parquet")
+#: Modules a worker needs to write the workbook, imported by the workers once they have read.
+_WRITER_STEPS = ("validators", "consolidate.aggregate", "consolidate.output")
 
 
 class ConsolidateError(Exception):
@@ -158,8 +171,8 @@ def _stat(path: str) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
-def _ingest(found: list[FoundFile], store: Store, jobs: int | None, progress: Progress | None
-            ) -> tuple[dict[str, Ingested], int, int]:
+def _ingest(found: list[FoundFile], store: Store, form: Form, year: int, jobs: int | None,
+            pool: ProcessPoolExecutor | None, progress: Progress | None) -> tuple[dict[str, Ingested], int, int]:
     """Results for every Excel file: reused from the store when unchanged, else read."""
     excel = [f.path for f in found if f.excel]
     known = store.known(excel)
@@ -170,11 +183,61 @@ def _ingest(found: list[FoundFile], store: Store, jobs: int | None, progress: Pr
             unchanged.append(path)
     results = store.cached_results(unchanged)
     to_read = [p for p in excel if p not in results]
-    fresh = ingest_many(to_read, jobs, (lambda d, t: progress("Đọc tệp", d, t)) if progress else None)
+    fresh = ingest_many(to_read, jobs, (lambda d, t: progress("Đọc tệp", d, t)) if progress else None,
+                        pool=pool, idle=lambda: _prepare_later_steps(form, year))
     store.save(fresh)
     for item in fresh:
         results[item.facts.path] = item
     return results, len(fresh), len(results) - len(fresh)
+
+
+def _import(names: tuple[str, ...]) -> None:
+    """Import modules (in a worker process: ahead of a task that needs them)."""
+    for name in names:
+        importlib.import_module(name)
+
+
+def _prepare_workers(pool: ProcessPoolExecutor | None, jobs: int | None) -> None:
+    """Have the idle workers import what writing the workbook needs while this process checks."""
+    if pool is not None:
+        with suppress(BrokenProcessPool):
+            for _ in range(max(1, jobs or os.cpu_count() or 1)):
+                pool.submit(_import, _WRITER_STEPS)
+
+
+def _prepare_later_steps(form: Form, year: int) -> None:
+    """Import the modules of the steps after reading and build the checks' context of the form.
+
+    Done while the workers read, so that the steps after reading start at once. A catalog
+    mistake met here is left for the checks to report.
+    """
+    _import(_LATER_STEPS)
+    from validators.context import FormContext, form_context
+
+    ctx = form_context(form, year)
+    for name, part in vars(FormContext).items():
+        if isinstance(part, cached_property):
+            with suppress(Exception):
+                getattr(ctx, name)
+
+
+@contextmanager
+def _worker_pool(jobs: int | None) -> Iterator[ProcessPoolExecutor | None]:
+    """The run's worker processes (None for one process), started at once and stopped at the end.
+
+    They read the files, then write the workbook while this process writes the tidy data.
+    Started now, while this process is still small, so starting them costs next to nothing.
+    """
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if jobs == 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    try:
+        pool.submit(int)  # the workers start on the first task
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def stack_values(chosen: list[tuple[str, Candidate]]) -> pd.DataFrame:
@@ -240,6 +303,8 @@ def _unit_statuses(form: Form, registry: Registry, outcomes: list[FileOutcome]) 
 def _check(form: Form, registry: Registry, year: int, chosen: list[tuple[str, Candidate]],
            values: pd.DataFrame) -> Report:
     """Run the rules once on every chosen return, stacked (one vectorised call)."""
+    from validators import Report, validate_values
+
     if not chosen:
         return Report()
     notices, levels = {}, {}
@@ -275,21 +340,53 @@ def _settle(chosen: list[tuple[str, Candidate]], report: Report, registry: Regis
 
 
 def _write(result: Consolidation, out_path: Path, data_dir: Path, data_format: str,
-           progress: Progress | None) -> None:
-    """Write the workbook, then the tidy data (ConsolidateError when the disk refuses)."""
+           pool: ProcessPoolExecutor | None, progress: Progress | None) -> None:
+    """Write the workbook (on a worker process when there are some) and the tidy data, side by side.
+
+    Raises:
+        ConsolidateError: the disk refuses.
+    """
     from consolidate.output import write_workbook
     from consolidate.tidy import write_data
 
     if progress:
         progress("Ghi tệp tổng hợp", 0, 1)
     try:
-        result.out = write_workbook(result, out_path)
+        book = _submit_workbook(pool, result, out_path)
+        if book is None:
+            result.out = write_workbook(result, out_path)
         if data_format != "none":
             result.data_files = write_data(result, data_dir, data_format)
+        if book is not None:
+            result.out = _workbook_written(book, result, out_path)
     except OSError as exc:
         raise ConsolidateError(f"Không ghi được tệp kết quả {out_path}: {exc.strerror or exc}", 1) from exc
     if progress:
         progress("Ghi tệp tổng hợp", 1, 1)
+
+
+def _submit_workbook(pool: ProcessPoolExecutor | None, result: Consolidation, out_path: Path
+                     ) -> Future[Path] | None:
+    """Hand the workbook to a worker process (None when there is none or the pool is broken)."""
+    from consolidate.charts import chart_values
+    from consolidate.output import write_workbook
+
+    if pool is None:
+        return None
+    try:  # the worker needs only the values the charts show, not every value
+        return pool.submit(write_workbook, replace(result, values=chart_values(result.values)), out_path)
+    except BrokenProcessPool:
+        return None
+
+
+def _workbook_written(book: Future[Path], result: Consolidation, out_path: Path) -> Path:
+    """Wait for the worker's workbook; write it here if the worker died."""
+    from consolidate.output import write_workbook
+
+    try:
+        return book.result()
+    except BrokenProcessPool:
+        return write_workbook(result, out_path)
 
 
 def _inputs(form_id: str, registry_path: str | Path, folder: str | Path) -> tuple[Form, Registry, Path]:
@@ -369,9 +466,24 @@ def _consolidate(folder: str | Path, form_id: str, registry_path: str | Path, ou
     out_path = Path(out).resolve()
     store_path = Path(store).resolve() if store else default_store(out_path)
     data_dir = default_data_dir(out_path)
-    found = scan_folder(root, [out_path, store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm"),
-                               Path(f"{store_path}-journal"), data_dir])
-    timings["scan"] = time.perf_counter() - t
+    with _worker_pool(jobs) as pool:
+        found = scan_folder(root, [out_path, store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm"),
+                                   Path(f"{store_path}-journal"), data_dir])
+        timings["scan"] = time.perf_counter() - t
+        result = _run_steps(form, registry, year, root, found, store_path, out_path, data_dir, pool, timings,
+                            jobs=jobs, include_errors=include_errors, deadline=deadline, data_format=data_format,
+                            progress=progress, write=write)
+    timings["total"] = time.perf_counter() - t0
+    return result
+
+
+def _run_steps(form: Form, registry: Registry, year: int, root: Path, found: list[FoundFile], store_path: Path,
+               out_path: Path, data_dir: Path, pool: ProcessPoolExecutor | None, timings: dict[str, float], *,
+               jobs: int | None, include_errors: bool, deadline: date | None, data_format: str,
+               progress: Progress | None, write: bool) -> Consolidation:
+    """Read, select, check, aggregate, write and record the run in the store (timings filled in)."""
+    from consolidate.aggregate import aggregate  # imported while the workers read
+
     try:
         db = Store(store_path)
     except Exception as exc:  # noqa: BLE001 - sqlite3 errors of any kind: the store is unusable
@@ -379,7 +491,9 @@ def _consolidate(folder: str | Path, form_id: str, registry_path: str | Path, ou
     try:
         t = time.perf_counter()
         run_id = db.start_run(str(root.resolve()), form.id, year, include_errors, deadline, str(out_path))
-        results, n_read, n_cached = _ingest(found, db, jobs, progress)
+        results, n_read, n_cached = _ingest(found, db, form, year, jobs, pool, progress)
+        if write:
+            _prepare_workers(pool, jobs)
         timings["read"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -414,12 +528,11 @@ def _consolidate(folder: str | Path, form_id: str, registry_path: str | Path, ou
                                n_cached, timings, store_path=store_path, run_id=run_id)
         if write:
             t = time.perf_counter()
-            _write(result, out_path, data_dir, data_format, progress)
+            _write(result, out_path, data_dir, data_format, pool, progress)
             timings["write"] = time.perf_counter() - t
         t = time.perf_counter()
         db.finish_run(run_id, outcomes, n_read)
         timings["store"] = time.perf_counter() - t
     finally:
         db.close()
-    timings["total"] = time.perf_counter() - t0
     return result

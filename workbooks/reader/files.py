@@ -47,11 +47,29 @@ def _sniff(path: Path) -> str:
                   "tệp phụ lục đã điền.")
 
 
-def _zip_parts(path: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """Defined names and custom properties of an OOXML package."""
+def _core_xml(zf: zipfile.ZipFile, names_in_zip: set[str]) -> bytes | None:
+    """``docProps/core.xml`` of an open package; None when absent or unreadable."""
+    if "docProps/core.xml" not in names_in_zip:
+        return None
+    try:
+        return zf.read("docProps/core.xml")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError):
+        return None
+
+
+def _zip_parts(path: Path, core: list[bytes | None] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """Defined names and custom properties of an OOXML package.
+
+    Args:
+        path: the package.
+        core: when given, ``docProps/core.xml`` (None when absent or unreadable) is appended
+            to it, read in the same pass before anything can be rejected.
+    """
     try:
         with zipfile.ZipFile(path) as zf:
             names_in_zip = set(zf.namelist())
+            if core is not None:
+                core.append(_core_xml(zf, names_in_zip))
             if "xl/workbook.xml" not in names_in_zip:
                 if "content.xml" in names_in_zip:  # OpenDocument: calamine reads it
                     return {}, {}
@@ -112,9 +130,26 @@ def grid_from_file(path: str | Path) -> Grid:
     Raises:
         ReturnRejected: empty, too large, encrypted, damaged or not an Excel file.
     """
+    return grid_and_core_from_file(path)[0]
+
+
+def grid_and_core_from_file(path: str | Path) -> tuple[Grid, bytes | None]:
+    """``grid_from_file`` plus the package's ``docProps/core.xml``, read in the same zip pass.
+
+    Args:
+        path: .xlsx, .xlsm, .xls (or .ods) file.
+
+    Returns:
+        (the grid, the bytes of ``docProps/core.xml``: None when the file is not a zip package
+        or the part is absent or unreadable).
+
+    Raises:
+        ReturnRejected: as ``grid_from_file``.
+    """
     path = Path(path)
     kind = _sniff(path)
-    names, props = _zip_parts(path) if kind == "zip" else ({}, {})
+    core: list[bytes | None] = []
+    names, props = _zip_parts(path, core) if kind == "zip" else ({}, {})
     book = _open(path, kind)
     sheets, hidden = {}, set()
     try:
@@ -130,4 +165,5 @@ def grid_from_file(path: str | Path) -> Grid:
                       "Hãy mở bằng Excel, lưu lại rồi gửi lại.") from exc
     finally:
         book.close()
-    return Grid(path.name, sheets, hidden, names, props, tables, has_structure=bool(names))
+    grid = Grid(path.name, sheets, hidden, names, props, tables, has_structure=bool(names))
+    return grid, core[0] if core else None
