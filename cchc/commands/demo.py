@@ -95,6 +95,6 @@ def register(sub) -> None:
                     "Sinh biểu mẫu cho các đơn vị mẫu của tỉnh Sơn La, mô phỏng các tệp đơn vị gửi về (có "
                     "tệp muộn, tệp sai, một đơn vị gửi hai bản, một tệp hỏng, vài đơn vị chưa gửi), kiểm tra "
                     "một tệp rồi tổng hợp cả thư mục.")
-    p.add_argument("--out", default="cchc_demo", help="thư mục kết quả (mặc định cchc_demo)")
-    p.add_argument("--jobs", type=int, help="số tiến trình song song (mặc định: mọi lõi CPU)")
+    p.add_argument("--out", default="cchc_demo", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định cchc_demo)")
+    p.add_argument("--jobs", type=int, metavar="N", help="số tiến trình song song (mặc định: mọi lõi CPU)")
     p.set_defaults(func=run)

@@ -8,7 +8,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from workbooks.catalog.layout import IndicatorLayout, Line, ListLayout, computed_inputs, render
+from workbooks.catalog.layout import IndicatorLayout, Line, ListLayout, render
 from workbooks.catalog.model import IndicatorSheet, ListSheet
 from workbooks.reader.grid import Grid
 from workbooks.reader.locate import Found
@@ -48,8 +48,14 @@ def _formula_check(raw: Any, computed: float, sheet: str, cell: str) -> list[Not
     return []
 
 
-def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout) -> tuple[list[Record], list[Notice]]:
-    """Records of an indicator sheet: inputs parsed, rates recomputed from their inputs."""
+def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout,
+                      inputs: dict[tuple[str, str], tuple[tuple[str, str], tuple[str, str]]],
+                      ) -> tuple[list[Record], list[Notice]]:
+    """Records of an indicator sheet: inputs parsed, rates recomputed from their inputs.
+
+    ``inputs`` maps each computed cell to its (numerator, denominator) cells
+    (``layout.computed_inputs``, compiled once per form by the caller).
+    """
     name, sheet = found.sheet, lay.sheet
     assert isinstance(sheet, IndicatorSheet) and found.code_col is not None
     rows = grid.sheets[name]
@@ -84,7 +90,6 @@ def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout) -> tuple[l
         if note not in (None, ""):
             records.append([sheet.id, name, line.code, "note", 0, r + 1, _cell(r, found.cols["_note"]),
                             "text", note, math.nan, clean_text(note), ""])
-    inputs = computed_inputs([lay])
     for rec in records:
         if rec[7] != "rate":
             continue

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from workbooks.catalog.checks import indicator_codes
-from workbooks.catalog.layout import IndicatorLayout, form_layouts
+from workbooks.catalog.layout import IndicatorLayout, computed_inputs, form_layouts
 from workbooks.catalog.loader import load_catalog
 from workbooks.catalog.model import Form, IndicatorSheet
 from workbooks.reader.extract import column_labels, indicator_records, list_records
@@ -20,29 +21,40 @@ from workbooks.reader.model import VALUE_COLUMNS, Notice, Return
 _RECORD_COLUMNS = VALUE_COLUMNS[3:]
 
 
-_COMPILED: dict[tuple[int, str | None], tuple[Form, list, dict[str, set[str]]]] = {}
+@dataclass(frozen=True)
+class _Compiled:
+    """What reading needs from a form for one level, compiled once per form object."""
+
+    form: Form
+    layouts: list
+    sheet_codes: dict[str, set[str]]
+    computed: dict  # computed cell -> (numerator cell, denominator cell)
 
 
-def _compiled(form: Form, level: str | None) -> tuple[list, dict[str, set[str]]]:
-    """Layouts for ``level`` and value codes per sheet id, compiled once per form object."""
+_COMPILED: dict[tuple[int, str | None], _Compiled] = {}
+
+
+def _compiled(form: Form, level: str | None) -> _Compiled:
+    """Layouts, value codes per sheet id and computed-cell inputs for ``level``."""
     key = (id(form), level)
     hit = _COMPILED.get(key)
-    if hit is None or hit[0] is not form:  # the form object is kept, so its id is not reused
+    if hit is None or hit.form is not form:  # the form object is kept, so its id is not reused
         codes: dict[str, set[str]] = {}
         for code, sheet_id in indicator_codes(form).items():
             codes.setdefault(sheet_id, set()).add(code)
-        hit = _COMPILED[key] = (form, form_layouts(form, level), codes)
-    return hit[1], hit[2]
+        layouts = form_layouts(form, level)
+        hit = _COMPILED[key] = _Compiled(form, layouts, codes, computed_inputs(layouts))
+    return hit
 
 
 def _read_sheets(grid: Grid, form: Form, level: str | None, year: int,
                  meta: dict[str, str]) -> tuple[list[tuple], list[Notice]]:
     records: list[tuple] = []
     notices: list[Notice] = []
-    layouts, sheet_codes = _compiled(form, level)
-    for lay in layouts:
+    compiled = _compiled(form, level)
+    for lay in compiled.layouts:
         sheet = lay.sheet
-        codes = sheet_codes.get(sheet.id, set())
+        codes = compiled.sheet_codes.get(sheet.id, set())
         name, found_notices = find_sheet(grid, sheet, meta, codes)
         notices += found_notices
         if name is None:
@@ -52,7 +64,7 @@ def _read_sheets(grid: Grid, form: Form, level: str | None, year: int,
             found, more = locate_indicator(grid, name, lay, column_labels(sheet, year), codes)
             notices += more
             if found is not None:
-                recs, more = indicator_records(grid, found, lay)
+                recs, more = indicator_records(grid, found, lay, compiled.computed)
                 records += recs
                 notices += more
         else:
