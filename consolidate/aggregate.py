@@ -37,7 +37,6 @@ LIST_COUNT_COLUMNS = ["scope", "scope_code", "sheet_id", "group", "column", "val
 SCOPE_ALL, SCOPE_LEVEL, SCOPE_PARENT = "all", "level", "parent"
 ALL_GROUPS = "*"
 TEXT_KINDS = frozenset({"text", "date", "yesno"})
-_SEP = "\x1f"
 
 
 @dataclass(frozen=True)
@@ -146,16 +145,31 @@ def build_matrix(values: pd.DataFrame, form: Form, return_ids: list[str]) -> Mat
     part = values[(values["item"].to_numpy() == 0) & values["sheet_id"].isin(indicator_ids).to_numpy()]
     if len(part) and len(cells):
         rows = pd.Index(return_ids).get_indexer(part["return_id"])
-        keys = part["code"].astype(str).to_numpy(dtype=object) + _SEP + part["column"].astype(str).to_numpy(dtype=object)
-        cols = pd.Index([c.code + _SEP + c.column for c in cells]).get_indexer(keys)
+        cols = _cell_positions(part, cells)
         ok = (rows >= 0) & (cols >= 0)
         rows, cols = rows[ok], cols[ok]
         numbers[rows, cols] = part["number"].to_numpy(dtype=float)[ok]
         kinds = np.array([c.role == "text" or c.kind in TEXT_KINDS for c in cells])
         textual = kinds[cols]
-        text = part["text"].to_numpy(dtype=object)[ok]
-        texts[rows[textual], cols[textual]] = text[textual]
+        at = np.flatnonzero(ok)[textual]
+        texts[rows[textual], cols[textual]] = part["text"].to_numpy(dtype=object)[at] if len(at) else None
     return Matrix(list(return_ids), cells, numbers, texts)
+
+
+def _cell_positions(part: pd.DataFrame, cells: list[Cell]) -> np.ndarray:
+    """Column of the matrix for every value row (-1 when the form has no such cell).
+
+    The (code, column) pairs are factorised first, so only the few hundred distinct pairs are
+    looked up, not every value.
+    """
+    index = {(c.code, c.column): i for i, c in enumerate(cells)}
+    code_of, codes = pd.factorize(part["code"])
+    column_of, columns = pd.factorize(part["column"])
+    width = max(len(columns), 1)
+    pair_of, pairs = pd.factorize(code_of.astype(np.int64) * width + column_of)
+    lookup = np.array([index.get((codes[p // width], columns[p % width]), -1) for p in pairs.tolist()],
+                      dtype=np.intp)
+    return lookup[pair_of] if len(pair_of) else np.zeros(0, dtype=np.intp)
 
 
 @dataclass
@@ -253,8 +267,7 @@ def _totals(matrix: Matrix, groups: list[tuple[str, str, str, np.ndarray]]) -> p
     """Every measure of every cell for every scope, as a tidy frame (``TOTAL_COLUMNS``)."""
     cells = matrix.cells
     nums = matrix.numbers
-    filled_text = np.vectorize(lambda t: t is not None and t != "", otypes=[bool])(matrix.texts) \
-        if matrix.texts.size else np.zeros(matrix.texts.shape, dtype=bool)
+    filled_text = (matrix.texts != None) & (matrix.texts != "")  # noqa: E711 - elementwise on objects
     rate_pairs = [(i, matrix.column(*c.num), matrix.column(*c.den)) for i, c in enumerate(cells)
                   if c.role == "rate" and c.num and c.den and c.num in matrix._index and c.den in matrix._index]
     records: list[tuple] = []

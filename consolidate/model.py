@@ -7,17 +7,14 @@ rejected …) → ``aggregate`` / ``output``.
 
 from __future__ import annotations
 
-import marshal
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from workbooks.reader.model import VALUE_COLUMNS, Notice
+from consolidate.blob import RECORD_COLUMNS
+from workbooks.reader.model import Notice
 
-#: Columns of the per-return values carried between processes and kept in the store:
-#: ``VALUE_COLUMNS`` without the identity columns (return_id, unit_code, form_id).
-RECORD_COLUMNS: list[str] = VALUE_COLUMNS[3:]
+__all__ = ["RECORD_COLUMNS"]  # re-exported: the per-return value columns (see ``blob``)
 
 # File statuses (stable ids; Vietnamese labels in ``labels.py``).
 USED = "used"  # accepted, no finding
@@ -31,35 +28,6 @@ NOT_EXCEL = "not_excel_file"  # not .xlsx/.xlsm/.xls: listed, never opened
 STATUSES: tuple[str, ...] = (USED, USED_WARNINGS, ERRORS_USED, ERRORS_EXCLUDED, DUPLICATE, REJECTED,
                              NOT_EXCEL)
 IN_TOTALS: frozenset[str] = frozenset({USED, USED_WARNINGS, ERRORS_USED})
-
-
-def encode_values(columns: dict[str, list[Any]]) -> bytes:
-    """Values of a return (plain lists per ``RECORD_COLUMNS`` entry) as a compact blob.
-
-    ``marshal`` then ``zlib`` (level 1): a few kilobytes per return, ~0.1 ms each way; the
-    same bytes travel from the worker process and go into the store.
-
-    Args:
-        columns: column name -> list of plain values (None, int, float, str).
-
-    Returns:
-        The blob.
-    """
-    return zlib.compress(marshal.dumps([columns[c] for c in RECORD_COLUMNS]), 1)
-
-
-def decode_values(blob: bytes | None) -> dict[str, list[Any]]:
-    """Decode a blob made by ``encode_values``.
-
-    Args:
-        blob: the bytes (None or empty: no values).
-
-    Returns:
-        Column name -> list.
-    """
-    if not blob:
-        return {c: [] for c in RECORD_COLUMNS}
-    return dict(zip(RECORD_COLUMNS, marshal.loads(zlib.decompress(blob)), strict=True))
 
 
 @dataclass(frozen=True)
@@ -118,7 +86,7 @@ class ReturnData:
         period: period year.
         meta: metadata key/values found in the file.
         notices: structural notices of the reader.
-        blob: the values, encoded (``encode_values``); ``columns`` decodes them on demand.
+        blob: the values, encoded (``consolidate.blob.encode_records``).
         n_values: number of value records.
     """
 
@@ -133,21 +101,6 @@ class ReturnData:
     notices: list[Notice]
     blob: bytes
     n_values: int
-    _columns: dict[str, list[Any]] | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def columns(self) -> dict[str, list[Any]]:
-        """The values, one list per ``RECORD_COLUMNS`` entry (decoded once, kept until ``release``)."""
-        if self._columns is None:
-            self._columns = decode_values(self.blob)
-        return self._columns
-
-    def release(self) -> None:
-        """Forget the decoded values (the blob stays)."""
-        self._columns = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_columns": None}  # only the blob travels between processes
 
     @property
     def generated_at(self) -> str:

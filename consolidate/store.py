@@ -7,8 +7,9 @@ Tables (query them with any SQLite tool, e.g. ``sqlite3 tong_hop.sqlite``):
                    mtime are unchanged is never read again.
 ``returns``        one row per distinct return (by file content hash): unit, form, version,
                    period, generated/saved times, metadata and reader notices (JSON).
-``returns.values_blob``  the tidy values of the return: ``RECORD_COLUMNS`` as lists,
-                   ``marshal`` + ``zlib`` (``Store.values_frame`` gives them as a DataFrame;
+``returns.values_blob``  the tidy values of the return: ``RECORD_COLUMNS`` as one Arrow
+                   IPC record batch, zlib-compressed (``consolidate.blob``;
+                   ``Store.values_frame`` gives them as a DataFrame;
                    the values of the returns used in a run are also in the tidy-data folder).
 ``runs``           one row per consolidation run (folder, form, options, counts).
 ``run_files``      what became of every file in every run (used, duplicate, rejected …).
@@ -31,12 +32,13 @@ from typing import Any
 
 import pandas as pd
 
-from consolidate.model import RECORD_COLUMNS, FileFacts, FileOutcome, Ingested, ReturnData, decode_values
+from consolidate.blob import RECORD_COLUMNS, decode_columns
+from consolidate.model import FileFacts, FileOutcome, Ingested, ReturnData
 from workbooks import __version__ as workbooks_version
 from workbooks.catalog.loader import load_catalog
 from workbooks.reader.model import Notice
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT);
@@ -266,7 +268,7 @@ class Store:
             The values (empty when the hash is unknown).
         """
         row = self.con.execute("SELECT values_blob FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
-        columns = decode_values(row[0]) if row else {c: [] for c in RECORD_COLUMNS}
+        columns = decode_columns(row[0]) if row else {c: [] for c in RECORD_COLUMNS}
         return pd.DataFrame(columns, columns=RECORD_COLUMNS)
 
     # ----------------------------------------------------------------- runs

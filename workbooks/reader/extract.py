@@ -48,6 +48,33 @@ def _formula_check(raw: Any, computed: float, sheet: str, cell: str) -> list[Not
     return []
 
 
+_PLANS: dict[int, tuple[IndicatorLayout, list]] = {}
+
+
+def _indicator_plan(lay: IndicatorLayout) -> list[tuple[Line, list[tuple[str, str, bool]], dict[str, float]]]:
+    """For every value line of a layout: its cells (column key, kind, computed?) and choices.
+
+    Worked out once per layout object (the reader compiles layouts once per form).
+    """
+    hit = _PLANS.get(id(lay))
+    if hit is not None and hit[0] is lay:
+        return hit[1]
+    sheet = lay.sheet
+    assert isinstance(sheet, IndicatorSheet)
+    plan = []
+    for line in lay.lines:
+        if line.role == "heading":
+            continue
+        cells = []
+        for vc in sheet.columns:
+            if lay.applies(line, vc):
+                computed = line.role == "rate" or vc.is_computed
+                cells.append((vc.key, "rate" if computed else line.value_kind, computed))
+        plan.append((line, cells, _choices(line)))
+    _PLANS[id(lay)] = (lay, plan)
+    return plan
+
+
 def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout,
                       inputs: dict[tuple[str, str], tuple[tuple[str, str], tuple[str, str]]],
                       ) -> tuple[list[Record], list[Notice]]:
@@ -59,36 +86,36 @@ def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout,
     name, sheet = found.sheet, lay.sheet
     assert isinstance(sheet, IndicatorSheet) and found.code_col is not None
     rows = grid.sheets[name]
+    code_col = found.code_col
     row_of: dict[str, int] = {}
     for r in range(found.header_row + 1, len(rows)):
-        value = grid.cell(name, r, found.code_col)
-        if value not in (None, ""):
+        row = rows[r]
+        value = row[code_col] if code_col < len(row) else None
+        if value is not None and value != "":
             row_of.setdefault(str(value).strip(), r)
     records: list[Record] = []
     notices: list[Notice] = []
     numbers: dict[tuple[str, str], float] = {}
-    for line in lay.lines:
-        if line.role == "heading":
-            continue
+    note_col = found.cols.get("_note")
+    cols = found.cols
+    for line, cells, choices in _indicator_plan(lay):
         r = row_of.get(line.code)
         if r is None:
             notices.append(Notice("row_missing", "error", sheet=name,
                                   params={"code": line.code, "label": line.label}))
             continue
-        for vc in sheet.columns:
-            if not lay.applies(line, vc):
-                continue
-            c = found.cols[vc.key]
-            raw = grid.cell(name, r, c)
-            computed = line.role == "rate" or vc.is_computed
-            kind = "rate" if computed else line.value_kind
-            number, text, tag = (math.nan, "", "") if computed else parse_value(raw, kind, _choices(line))
-            numbers[(line.code, vc.key)] = number
-            records.append([sheet.id, name, line.code, vc.key, 0, r + 1, _cell(r, c), kind, raw, number,
+        row = rows[r]
+        width = len(row)
+        for key, kind, computed in cells:
+            c = cols[key]
+            raw = row[c] if 0 <= c < width else None
+            number, text, tag = (math.nan, "", "") if computed else parse_value(raw, kind, choices)
+            numbers[(line.code, key)] = number
+            records.append([sheet.id, name, line.code, key, 0, r + 1, _cell(r, c), kind, raw, number,
                             text, tag])
-        note = grid.cell(name, r, found.cols.get("_note", -1)) if "_note" in found.cols else None
-        if note not in (None, ""):
-            records.append([sheet.id, name, line.code, "note", 0, r + 1, _cell(r, found.cols["_note"]),
+        note = row[note_col] if note_col is not None and 0 <= note_col < width else None
+        if note is not None and note != "":
+            records.append([sheet.id, name, line.code, "note", 0, r + 1, _cell(r, note_col),
                             "text", note, math.nan, clean_text(note), ""])
     for rec in records:
         if rec[7] != "rate":
@@ -115,17 +142,22 @@ def list_records(grid: Grid, found: Found, lay: ListLayout) -> list[Record]:
     current = ""
     item = 0
     records: list[Record] = []
+    code_col = found.code_col
+    first_col = found.cols[first_key]
+    value_cols = [(c.key, found.cols[c.key]) for c in sheet.columns]
     for r in range(found.header_row + 1, len(rows)):
-        code_value = grid.cell(name, r, found.code_col) if found.code_col is not None else None
+        row = rows[r]
+        width = len(row)
+        code_value = row[code_col] if code_col is not None and 0 <= code_col < width else None
         marker = _group_of_row(code_value)
-        first = grid.cell(name, r, found.cols[first_key])
+        first = row[first_col] if 0 <= first_col < width else None
         if marker is None and isinstance(first, str) and clean_text(first).casefold() in group_labels:
             marker = group_labels[clean_text(first).casefold()]
         if marker is not None:
             current = marker
             continue
-        values = {c.key: grid.cell(name, r, found.cols[c.key]) for c in sheet.columns}
-        if all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in values.values()):
+        values = {key: row[c] if 0 <= c < width else None for key, c in value_cols}
+        if all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in values.values()):
             continue
         item += 1
         group = str(code_value).strip() if code_value not in (None, "") else current

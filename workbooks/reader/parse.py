@@ -60,6 +60,11 @@ def _excel_error(value: Any) -> bool:
 
 def parse_number(value: Any) -> Parsed:
     """Parse a number cell; strings are coerced when unambiguous, else invalid."""
+    kind = type(value)
+    if kind is float:  # the usual case first
+        return (NAN, "", "blank") if value != value else (value, "", "")
+    if kind is int:
+        return float(value), "", ""
     if value is None or (isinstance(value, str) and not clean_text(value)):
         return NAN, "", "blank"
     if isinstance(value, bool):
