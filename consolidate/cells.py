@@ -106,7 +106,8 @@ def put(ws: Worksheet, row: int, col: int, value: Any, fmt: Any = None, num_fmt:
 
 
 def table(ws: Worksheet, first_row: int, headers: list[str], rows: list[list[Any]], fmts: Formats,
-          widths: list[float] | None = None, num_fmts: dict[int, Any] | None = None) -> int:
+          widths: list[float] | None = None, num_fmts: dict[int, Any] | None = None, *,
+          restyled: bool = False) -> int:
     """Write a header row then data rows (bordered), with an autofilter and frozen header.
 
     Args:
@@ -117,6 +118,8 @@ def table(ws: Worksheet, first_row: int, headers: list[str], rows: list[list[Any
         fmts: the formats.
         widths: column widths.
         num_fmts: column index -> number format.
+        restyled: the caller writes some of these cells again afterwards (e.g. with a colour):
+            write cell by cell instead of whole rows at once.
 
     Returns:
         The next free row.
@@ -129,7 +132,10 @@ def table(ws: Worksheet, first_row: int, headers: list[str], rows: list[list[Any
     cell = fmts.cell
     write_number = getattr(ws, "_write_number", ws.write_number)  # (row, col) writers, no A1 parsing
     write_string = getattr(ws, "_write_string", ws.write_string)
-    for r, row in enumerate(rows, first_row + 1):
+    plain_rows = getattr(ws, "write_plain_rows", None)
+    todo = range(len(rows)) if restyled or plain_rows is None else plain_rows(first_row + 1, rows, cell, num_fmts)
+    for i in todo:
+        r, row = first_row + 1 + i, rows[i]
         for c, value in enumerate(row):
             kind = type(value)
             if kind is str and value:

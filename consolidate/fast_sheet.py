@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date, datetime
 from itertools import repeat
 from typing import Any
 
@@ -21,9 +22,81 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 
+_EPOCH = datetime(1899, 12, 30)
+MAX_TEXT = 32_767  # Excel's limit for one cell
+
 
 class FastDataWorksheet(Worksheet):
     """``Worksheet`` whose cell writer takes a shortcut for formatted numbers and strings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._raw_rows: dict[int, tuple[str, int, int]] = {}  # row -> (cells XML, first col, last col)
+
+    def write_plain_rows(self, first_row: int, rows: Sequence[Sequence[Any]], fmt: Format,
+                         num_fmts: dict[int, Format] | None = None) -> list[int]:
+        """Write rows of plain values at once, each row rendered to XML right away.
+
+        Text (cut to Excel's 32,767 characters) is always a string cell, never a formula;
+        finite numbers are numbers; dates are date serials; None, NaN and "" are blank cells
+        that keep the format (borders). Rows holding anything else are left to the caller.
+
+        Args:
+            first_row: 0-based row of ``rows[0]``.
+            rows: the rows, values from column 0.
+            fmt: format of every cell.
+            num_fmts: column -> format for numbers and dates (``fmt`` when absent).
+
+        Returns:
+            Positions in ``rows`` of the rows not written (other kinds of values).
+        """
+        if self.constant_memory or not rows:
+            return list(range(len(rows)))
+        num_fmts = num_fmts or {}
+        width = max(len(r) for r in rows)
+        if self._check_dimensions(first_row, 0) or self._check_dimensions(first_row + len(rows) - 1,
+                                                                          max(0, width - 1)):
+            return list(range(len(rows)))
+        xf = fmt._get_xf_index()
+        num_xf = {c: f._get_xf_index() for c, f in num_fmts.items()}
+        shared = self.str_table._get_shared_string_index
+        names = [_COL_NAMES.get(c) or _col_name(c) for c in range(width)]
+        left = []
+        for i, values in enumerate(rows):
+            row = first_row + i
+            if self.table.get(row):
+                left.append(i)
+                continue
+            suffix = str(row + 1)
+            parts = []
+            for c, value in enumerate(values):
+                kind = type(value)
+                ref = names[c] + suffix
+                if kind is str:
+                    if value:
+                        parts.append(f'<c r="{ref}" s="{xf}" t="s"><v>{shared(value[:MAX_TEXT])}</v></c>')
+                    else:
+                        parts.append(f'<c r="{ref}" s="{xf}"/>')
+                elif kind is float or kind is int:
+                    if value != value:
+                        parts.append(f'<c r="{ref}" s="{xf}"/>')
+                    elif abs(value) == math.inf:
+                        break
+                    else:
+                        parts.append(f'<c r="{ref}" s="{num_xf.get(c, xf)}"><v>{value:.16G}</v></c>')
+                elif value is None:
+                    parts.append(f'<c r="{ref}" s="{xf}"/>')
+                elif kind is datetime or kind is date:
+                    serial = _serial(value)
+                    parts.append(f'<c r="{ref}" s="{num_xf.get(c, xf)}"><v>{serial:.16G}</v></c>')
+                else:
+                    break
+            else:
+                if parts:
+                    self._raw_rows[row] = ("".join(parts), 0, len(values) - 1)
+                continue
+            left.append(i)
+        return left
 
     def write_numbers(self, row: int, cols: Sequence[int], numbers: Sequence[float], fmt: Format) -> None:
         """Write finite numbers in one row with one format (as ``write_number`` each, faster).
@@ -49,9 +122,11 @@ class FastDataWorksheet(Worksheet):
             super()._calculate_spans()
             return
         bounds: dict[int, tuple[int, int]] = {}
-        for row, cells in self.table.items():
-            if cells and self.dim_rowmin <= row <= self.dim_rowmax:
-                block, lo, hi = row // 16, min(cells), max(cells)
+        extents = [(row, min(cells), max(cells)) for row, cells in self.table.items() if cells]
+        extents += [(row, lo, hi) for row, (_, lo, hi) in self._raw_rows.items()]
+        for row, lo, hi in extents:
+            if self.dim_rowmin <= row <= self.dim_rowmax:
+                block = row // 16
                 seen = bounds.get(block)
                 bounds[block] = (lo, hi) if seen is None else (min(seen[0], lo), max(seen[1], hi))
         self.row_spans = {block: f"{lo + 1}:{hi + 1}" for block, (lo, hi) in bounds.items()}
@@ -62,14 +137,22 @@ class FastDataWorksheet(Worksheet):
             super()._write_rows()
             return
         self._calculate_spans()
-        table, info, spans = self.table, self.row_info, self.row_spans
-        rows = sorted({r for r, cells in table.items() if cells} | set(info))
+        table, info, spans, raw = self.table, self.row_info, self.row_spans, self._raw_rows
+        rows = sorted({r for r, cells in table.items() if cells} | set(info) | set(raw))
         for row in rows:
             if not self.dim_rowmin <= row <= self.dim_rowmax:
                 continue
             span = spans.get(row // 16)
             cells = table.get(row)
-            if cells:
+            if row in raw:
+                self._write_row(row, span, info.get(row))
+                self.fh.write(raw[row][0])
+                if cells:
+                    if min(cells) <= raw[row][2]:
+                        raise RuntimeError(f"row {row + 1}: a cell was written over a row of plain values")
+                    self._write_cells(row, cells)
+                self._xml_end_tag("row")
+            elif cells:
                 self._write_row(row, span, info.get(row))
                 self._write_cells(row, cells)
                 self._xml_end_tag("row")
@@ -101,6 +184,14 @@ class FastDataWorksheet(Worksheet):
 
 
 _COL_NAMES: dict[int, str] = {}
+
+
+def _serial(value: date) -> float:
+    """Excel's date serial of a date or datetime (1900 date system, dates after February 1900)."""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    serial = (value - _EPOCH).total_seconds() / 86400
+    return serial - 1 if serial < 61 else serial  # Excel counts a 29 February 1900 that never was
 
 
 def _col_name(col: int) -> str:

@@ -62,7 +62,7 @@ def _as_date(value: Any) -> Any:
     """ISO date text (as the reader normalises dates) → datetime; anything else unchanged."""
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
-            return datetime.strptime(value, "%Y-%m-%d")
+            return datetime.fromisoformat(value)
         except ValueError:
             return value
     return value
@@ -259,7 +259,7 @@ def _findings_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None
                      f.fix, f.value, f.rule_id])
     headers = ["Tệp", "Mã đơn vị", "Tên đơn vị", "Sheet", "Ô", "Mức độ", "Nội dung", "Cách sửa",
                "Giá trị trong ô", "Mã quy tắc"]
-    table(ws, 0, headers, rows, fmts, [36, 10, 26, 14, 7, 9, 70, 45, 16, 24])
+    table(ws, 0, headers, rows, fmts, [36, 10, 26, 14, 7, 9, 70, 45, 16, 24], restyled=True)
     for i, f in enumerate(result.report.findings, 1):
         put(ws, i, 5, SEVERITY.get(f.severity, f.severity), fmts.error if f.severity == "error" else fmts.warning)
 
