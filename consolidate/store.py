@@ -8,7 +8,7 @@ Tables (query them with any SQLite tool, e.g. ``sqlite3 tong_hop.sqlite``):
 ``returns``        one row per distinct return (by file content hash): unit, form, version,
                    period, generated/saved times, metadata and reader notices (JSON).
 ``returns.values_blob``  the tidy values of the return: ``RECORD_COLUMNS`` as one Arrow
-                   IPC record batch, zlib-compressed (``consolidate.blob``;
+                   IPC record batch, LZ4-compressed (``consolidate.blob``;
                    ``Store.values_frame`` gives them as a DataFrame;
                    the values of the returns used in a run are also in the tidy-data folder).
 ``runs``           one row per consolidation run (folder, form, options, counts).
@@ -38,7 +38,7 @@ from workbooks import __version__ as workbooks_version
 from workbooks.catalog.loader import load_catalog
 from workbooks.reader.model import Notice
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT);

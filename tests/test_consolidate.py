@@ -22,7 +22,7 @@ import statistics
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -591,3 +591,25 @@ def test_command_exit_codes(sim: SimulationTruth, registry_path: Path, tmp_path:
     blocker = tmp_path / "la_thu_muc.xlsx"
     blocker.mkdir()
     assert cchc_main([*args, "--out", str(blocker), "--store", str(tmp_path / "kho.sqlite")]) == 1
+
+
+@pytest.mark.parametrize("lz4", [True, False])
+def test_values_blob_round_trip(monkeypatch, lz4):
+    """The per-return blob (Arrow IPC, LZ4 or zlib) gives back every value with its type."""
+    import consolidate.blob as blob
+
+    monkeypatch.setattr(blob, "_LZ4", lz4)
+    raws = [12, 3.5, None, float("nan"), "Có", True, datetime(2024, 5, 1), datetime(2024, 5, 1, 8, 30), "=1+1"]
+    records = [("pl2", "Phụ lục II", f"I.{i}", "year", 0, i + 5, f"D{i + 5}", "count", raw, float(i), "", "")
+               for i, raw in enumerate(raws)]
+    packed = blob.encode_records(records)
+    assert packed[:1] == (b"L" if lz4 else b"Z")
+    columns = blob.decode_columns(packed)
+    assert columns["raw"] == [12, 3.5, None, None, "Có", "TRUE", "2024-05-01", "2024-05-01T08:30:00", "=1+1"]
+    assert [type(v) for v in columns["raw"][:2]] == [int, float]
+    assert columns["code"] == [f"I.{i}" for i in range(len(raws))]
+    assert columns["row"] == [i + 5 for i in range(len(raws))]
+    frame = blob.stack_frames([blob.decode_table(packed)] * 2, [("a.xlsx", "U1", "f"), ("b.xlsx", "U2", "f")])
+    assert frame["return_id"].tolist() == ["a.xlsx"] * len(raws) + ["b.xlsx"] * len(raws)
+    assert frame["unit_code"].tolist()[-1] == "U2"
+    assert blob.decode_columns(blob.encode_records([]))["raw"] == []

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from workbooks.catalog import CatalogError
+from workbooks.catalog.loader import load_yaml
 
 MESSAGES_FILE = Path(__file__).with_name("messages.yaml")
 MISSING = "…"
@@ -97,7 +97,7 @@ def catalogue() -> dict[str, Any]:
     Raises:
         CatalogError: the file has an entry without message/fix or a malformed template.
     """
-    data = yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(MESSAGES_FILE.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or "_default" not in data:
         raise CatalogError(MESSAGES_FILE, "_default", "thiếu mẫu thông báo mặc định")
     for key, entry in data.items():

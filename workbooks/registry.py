@@ -42,10 +42,11 @@ from importlib import resources
 from pathlib import Path
 
 import openpyxl
-import yaml
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from vietnam_provinces import Province, VietNamDivisionType, Ward
+
+from workbooks.catalog.loader import load_yaml
 
 COLUMNS: tuple[str, ...] = ("code", "name", "level", "parent_code", "forms")
 REQUIRED_COLUMNS: tuple[str, ...] = ("code", "name", "level")
@@ -234,7 +235,7 @@ def known_levels() -> dict[str, str]:
     Returns:
         Level code -> Vietnamese label, from ``levels.yaml``, in file order.
     """
-    data = yaml.safe_load(LEVELS_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(LEVELS_FILE.read_text(encoding="utf-8"))
     return {item["code"]: item["label"] for item in data["levels"]}
 
 
@@ -825,7 +826,7 @@ def load_departments(path: str | Path | None = None) -> list[dict]:
         ValueError: the file is malformed (message in Vietnamese).
     """
     path = Path(path) if path else DEPARTMENTS_FILE
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     entries = data.get("departments") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"{path.name}: thiếu danh sách 'departments'.")

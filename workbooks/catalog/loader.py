@@ -53,10 +53,28 @@ class CatalogError(ValueError):
         super().__init__(f"{Path(path).name}: {entry}: {message}")
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML safely, with libyaml when installed (ten times faster than pure Python).
+
+    Args:
+        text: the document.
+
+    Returns:
+        The data.
+
+    Raises:
+        yaml.YAMLError: not valid YAML (the message says where).
+    """
+    return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader, C or Python
+
+
 @cache
 def known_levels() -> dict[str, str]:
     """Level code -> Vietnamese label, from ``levels.yaml``."""
-    data = yaml.safe_load(LEVELS_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(LEVELS_FILE.read_text(encoding="utf-8"))
     return {item["code"]: item["label"] for item in data["levels"]}
 
 
@@ -370,7 +388,7 @@ def load_form(path: str | Path) -> Form:
     raw_bytes = path.read_bytes()
     r = _Reader(path)
     try:
-        data = yaml.safe_load(raw_bytes.decode("utf-8"))
+        data = load_yaml(raw_bytes.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise r.fail("tệp", f"không đọc được YAML: {exc}") from exc
     d = r.mapping(data, "form", _FORM_KEYS,

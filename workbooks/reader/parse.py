@@ -17,7 +17,6 @@ from workbooks.catalog.model import NO, YES
 
 Parsed = tuple[float, str, str]  # (number, text, parse tag)
 NAN = math.nan
-_SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
 _THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
 _THOUSANDS_DOT_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
@@ -40,8 +39,10 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 
 def clean_text(value: Any) -> str:
     """NFC, trimmed, inner runs of spaces (incl. non-breaking) collapsed to one."""
-    text = unicodedata.normalize("NFC", str(value))
-    return _SPACES.sub(" ", text).strip()
+    text = value if type(value) is str else str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())  # split() cuts at every Unicode space, NBSP included
 
 
 def looks_legacy(text: str) -> bool:
