@@ -141,8 +141,9 @@ def build_matrix(values: pd.DataFrame, form: Form, return_ids: list[str]) -> Mat
     cells = form_cells(form)
     numbers = np.full((len(return_ids), len(cells)), np.nan)
     texts = np.full((len(return_ids), len(cells)), None, dtype=object)
-    indicator_ids = {s.id for s in form.sheets if isinstance(s, IndicatorSheet)}
-    part = values[(values["item"].to_numpy() == 0) & values["sheet_id"].isin(indicator_ids).to_numpy()]
+    indicator_ids = [s.id for s in form.sheets if isinstance(s, IndicatorSheet)]
+    mask = (values["item"].to_numpy() == 0) & values["sheet_id"].isin(indicator_ids).to_numpy(dtype=bool)
+    part = _rows(values, mask, ["return_id", "code", "column", "number", "text"])
     if len(part) and len(cells):
         rows = pd.Index(return_ids).get_indexer(part["return_id"])
         cols = _cell_positions(part, cells)
@@ -154,6 +155,12 @@ def build_matrix(values: pd.DataFrame, form: Form, return_ids: list[str]) -> Mat
         at = np.flatnonzero(ok)[textual]
         texts[rows[textual], cols[textual]] = part["text"].to_numpy(dtype=object)[at] if len(at) else None
     return Matrix(list(return_ids), cells, numbers, texts)
+
+
+def _rows(values: pd.DataFrame, mask: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """The rows of ``values`` where ``mask`` holds, only the columns needed (cheaper than a full filter)."""
+    at = np.flatnonzero(mask)
+    return pd.DataFrame({c: values[c].take(at).reset_index(drop=True) for c in columns})
 
 
 def _cell_positions(part: pd.DataFrame, cells: list[Cell]) -> np.ndarray:
@@ -324,7 +331,8 @@ def _list_frames(values: pd.DataFrame, form: Form, units: pd.DataFrame) -> dict[
         if not isinstance(sheet, ListSheet):
             continue
         keys = [c.key for c in sheet.columns]
-        part = values[values["sheet_id"].to_numpy() == sheet.id]
+        part = _rows(values, values["sheet_id"].eq(sheet.id).to_numpy(dtype=bool),
+                     ["return_id", "code", "column", "item", "row", "kind", "number", "text"])
         lead = ["unit_code", "unit_name", "level", "parent_code", "return_id", "group", "item", "row"]
         if part.empty:
             out[sheet.id] = pd.DataFrame(columns=lead + keys)
