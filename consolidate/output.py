@@ -11,13 +11,17 @@ unit stays the text "=SUM(A1)".
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
 from consolidate.aggregate import SCOPE_ALL, SCOPE_LEVEL, SCOPE_PARENT
@@ -284,6 +288,23 @@ def _files_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
     table(ws, 0, headers, rows, fmts, [44, 24, 10, 10, 28, 30, 8, 10, 16, 10, 14])
 
 
+@contextmanager
+def _quick_compression() -> Iterator[None]:
+    """Have xlsxwriter compress the package at zlib level 1 instead of its default 6.
+
+    The output holds some 16 MB of XML: level 1 compresses it in 0.07 s instead of 0.24 s,
+    for a file a third larger (2.6 MB instead of 1.9 MB for 1,000 returns). xlsxwriter has no
+    option for it, so its ``ZipFile`` is swapped while the workbook is being closed (only
+    this writer runs in the process at that moment).
+    """
+    original = xlsxwriter.workbook.ZipFile
+    xlsxwriter.workbook.ZipFile = functools.partial(original, compresslevel=1)
+    try:
+        yield
+    finally:
+        xlsxwriter.workbook.ZipFile = original
+
+
 def write_workbook(result: Consolidation, path: str | Path) -> Path:
     """Write the output workbook atomically (temporary file in the same folder, then rename).
 
@@ -326,7 +347,8 @@ def write_workbook(result: Consolidation, path: str | Path) -> Path:
         _files_sheet(new_sheet(FILES_SHEET), result, fmts)
         write_charts(wb, new_sheet(CHARTS_SHEET), result, fmts)
         wb.worksheets()[0].activate()
-        wb.close()
+        with _quick_compression():
+            wb.close()
         os.replace(tmp, path)
     finally:
         if tmp.exists():
