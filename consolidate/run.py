@@ -258,6 +258,12 @@ def stack_values(chosen: list[tuple[str, Candidate]]) -> pd.DataFrame:
     return stack_frames(tables, identities)
 
 
+def _only(values: pd.DataFrame, return_ids: set[str]) -> pd.DataFrame:
+    """The rows of some returns (the frame itself when it holds only those)."""
+    keep = values["return_id"].isin(return_ids).to_numpy(dtype=bool)
+    return values if keep.all() else values[keep].reset_index(drop=True)
+
+
 def _counts(report: Report) -> dict[str, tuple[int, int]]:
     """Return id -> (errors, warnings)."""
     out: dict[str, list[int]] = {}
@@ -546,13 +552,13 @@ def _run_steps(form: Form, registry: Registry, year: int, root: Path, found: lis
         outcomes = sorted(selection.outcomes + _settle(chosen, report, registry, include_errors, deadline),
                           key=lambda o: rank.get(o.rel, len(rank)))
         used = {o.rel: o.unit_code for o in outcomes if o.status in IN_TOTALS}
-        used_values = values[values["return_id"].isin(set(used))]
+        values = _only(values, set(used))  # the frame of every chosen return is let go here
         return_units = {rid: used[rid] for rid, _ in chosen if rid in used}
-        aggregates = aggregate(used_values, form, registry, return_units)
+        aggregates = aggregate(values, form, registry, return_units)
         timings["aggregate"] = time.perf_counter() - t
 
         result = Consolidation(form, registry, year, root, include_errors, deadline, outcomes, report,
-                               used_values, aggregates, _unit_statuses(form, registry, outcomes), n_read,
+                               values, aggregates, _unit_statuses(form, registry, outcomes), n_read,
                                n_cached, timings, store_path=store_path, run_id=run_id)
         if write:
             t = time.perf_counter()

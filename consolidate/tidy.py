@@ -33,8 +33,10 @@ def frames(result: Consolidation) -> dict[str, pd.DataFrame]:
         File stem -> table.
     """
     units = result.aggregates.units
-    values = result.values.join(units[["unit_name", "level", "parent_code"]], on="return_id")
-    values = values.assign(raw=values["raw"].map(lambda v: None if v is None else str(v)))
+    values = result.values
+    at = units.index.get_indexer(values["return_id"])  # each row's unit (every return used is in units)
+    described = {c: units[c].to_numpy(dtype=object)[at] for c in ("unit_name", "level", "parent_code")}
+    values = values.assign(raw=values["raw"].astype("str").where(values["raw"].notna(), None), **described)
     out = {"values": values, "totals": result.aggregates.totals, "list_counts": result.aggregates.list_counts}
     for sheet_id, frame in result.aggregates.lists.items():
         out[f"list_{sheet_id}"] = frame.astype(object).where(frame.notna(), None).astype(str).replace("None", "")
