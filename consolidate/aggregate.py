@@ -271,52 +271,95 @@ def _stats(block: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _totals(matrix: Matrix, groups: list[tuple[str, str, str, np.ndarray]]) -> pd.DataFrame:
-    """Every measure of every cell for every scope, as a tidy frame (``TOTAL_COLUMNS``)."""
+    """Every measure of every cell for every scope, as a tidy frame (``TOTAL_COLUMNS``).
+
+    Measures are computed per scope as whole arrays over the cells, then laid out in one go:
+    no Python loop over scope × cell (a province with a hundred districts stays linear).
+    """
     cells = matrix.cells
     nums = matrix.numbers
     filled_text = (matrix.texts != None) & (matrix.texts != "")  # noqa: E711 - elementwise on objects
-    rate_pairs = [(i, matrix.column(*c.num), matrix.column(*c.den)) for i, c in enumerate(cells)
-                  if c.role == "rate" and c.num and c.den and c.num in matrix._index and c.den in matrix._index]
-    records: list[tuple] = []
-    for scope, scope_code, label, rows in groups:
+    role = np.array([c.role for c in cells], dtype=object)
+    by_role = {r: np.flatnonzero(role == r) for r in ("text", "rate", "sum", "spread", "choice", "yesno")}
+    rate_cells = [i for i in by_role["rate"]
+                  if cells[i].num in matrix._index and cells[i].den in matrix._index]
+    num_at = np.array([matrix.column(*cells[i].num) for i in rate_cells], dtype=np.intp)
+    den_at = np.array([matrix.column(*cells[i].den) for i in rate_cells], dtype=np.intp)
+    parts: list[tuple[np.ndarray, np.ndarray, int, list[str] | str, np.ndarray]] = []
+    # (scope positions, cell positions, measure rank, measure name(s), values)
+    for s, (_, _, _, rows) in enumerate(groups):
         block = nums[rows]
         stats = _stats(block) if len(rows) else None
-        rates: dict[int, tuple[float, float]] = {}
-        for i, ni, di in rate_pairs:
-            num, den = block[:, ni], block[:, di]
-            both = ~np.isnan(num) & ~np.isnan(den)
-            den_sum = den[both].sum()
-            rates[i] = ((num[both].sum() / den_sum * 100) if den_sum > 0 else np.nan, float(both.sum()))
+
+        def add(idx: np.ndarray, rank: int, measure: str, values: np.ndarray, s: int = s) -> None:
+            parts.append((np.full(len(idx), s), np.asarray(idx, dtype=np.intp), rank, measure,
+                          np.asarray(values, dtype=float)))
+
         texts_n = filled_text[rows].sum(axis=0) if len(rows) else np.zeros(len(cells))
-        for i, c in enumerate(cells):
-            base = (scope, scope_code, label, c.sheet_id, c.code, c.column, c.kind)
-            if c.role == "text":
-                records.append((*base, "n", float(texts_n[i])))
-                continue
-            if c.role == "rate":
-                rate, n = rates.get(i, (np.nan, 0.0))
-                records += [(*base, "rate", rate), (*base, "n", n)]
-                continue
-            n = float(stats["n"][i]) if stats else 0.0
-            if c.role == "sum":
-                records += [(*base, "sum", float(stats["sum"][i]) if stats else np.nan), (*base, "n", n)]
-            elif c.role == "spread":
-                records.append((*base, "n", n))
-                for m in ("min", "median", "max"):
-                    records.append((*base, m, float(stats[m][i]) if stats else np.nan))
-            elif c.role == "choice":
-                col = block[:, i]
-                records.append((*base, "n", n))
-                seen = set()
-                for code in c.choices:
-                    seen.add(code)
-                    records.append((*base, f"choice={_code_text(code)}", float((col == code).sum())))
-                for code in sorted(set(col[~np.isnan(col)]) - seen):
-                    records.append((*base, f"choice={_code_text(code)}", float((col == code).sum())))
-            elif c.role == "yesno":
-                col = block[:, i]
-                records += [(*base, "yes", float((col == 1).sum())), (*base, "answered", n)]
-    return pd.DataFrame.from_records(records, columns=TOTAL_COLUMNS)
+        add(by_role["text"], 0, "n", texts_n[by_role["text"]])
+        rate, rate_n = _rates(block, num_at, den_at)
+        rated = np.array(rate_cells, dtype=np.intp)
+        add(rated, 0, "rate", rate)
+        add(rated, 1, "n", rate_n)
+        unrated = np.setdiff1d(by_role["rate"], rated)
+        add(unrated, 0, "rate", np.full(len(unrated), np.nan))
+        add(unrated, 1, "n", np.zeros(len(unrated)))
+        n = stats["n"] if stats else np.zeros(len(cells))
+        idx = by_role["sum"]
+        add(idx, 0, "sum", stats["sum"][idx] if stats else np.full(len(idx), np.nan))
+        add(idx, 1, "n", n[idx])
+        idx = by_role["spread"]
+        add(idx, 0, "n", n[idx])
+        for rank, m in enumerate(("min", "median", "max"), 1):
+            add(idx, rank, m, stats[m][idx] if stats else np.full(len(idx), np.nan))
+        idx = by_role["yesno"]
+        add(idx, 0, "yes", (block[:, idx] == 1).sum(axis=0) if len(rows) else np.zeros(len(idx)))
+        add(idx, 1, "answered", n[idx])
+        for i in by_role["choice"]:
+            col = block[:, i]
+            add(np.array([i]), 0, "n", np.array([n[i]]))
+            codes = list(cells[i].choices)
+            codes += sorted(set(col[~np.isnan(col)].tolist()) - set(codes))
+            for rank, code in enumerate(codes, 1):
+                add(np.array([i]), rank, f"choice={_code_text(code)}", np.array([float((col == code).sum())]))
+    return _totals_frame(parts, cells, groups)
+
+
+def _rates(block: np.ndarray, num_at: np.ndarray, den_at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Σ numerators / Σ denominators × 100 over the units giving both, and how many units did."""
+    if not len(num_at):
+        return np.zeros(0), np.zeros(0)
+    num, den = block[:, num_at], block[:, den_at]
+    both = ~np.isnan(num) & ~np.isnan(den)
+    num_sum = np.where(both, num, 0.0).sum(axis=0)
+    den_sum = np.where(both, den, 0.0).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(den_sum > 0, num_sum / np.where(den_sum > 0, den_sum, 1.0) * 100, np.nan)
+    return rate, both.sum(axis=0).astype(float)
+
+
+def _totals_frame(parts: list, cells: list[Cell], groups: list[tuple[str, str, str, np.ndarray]]) -> pd.DataFrame:
+    """Lay the measures out as ``TOTAL_COLUMNS``, ordered by scope, cell, then measure."""
+    if not parts:
+        return pd.DataFrame(columns=TOTAL_COLUMNS)
+    scope_at = np.concatenate([p[0] for p in parts])
+    cell_at = np.concatenate([p[1] for p in parts])
+    rank = np.concatenate([np.full(len(p[1]), p[2]) for p in parts])
+    measure = np.concatenate([np.full(len(p[1]), p[3], dtype=object) for p in parts])
+    value = np.concatenate([p[4] for p in parts])
+    order = np.lexsort((rank, cell_at, scope_at))
+    scope_at, cell_at = scope_at[order], cell_at[order]
+
+    def per_scope(k: int) -> np.ndarray:
+        return np.array([g[k] for g in groups], dtype=object)[scope_at]
+
+    def per_cell(attr: str) -> np.ndarray:
+        return np.array([getattr(c, attr) for c in cells], dtype=object)[cell_at]
+
+    return pd.DataFrame({"scope": per_scope(0), "scope_code": per_scope(1), "scope_label": per_scope(2),
+                         "sheet_id": per_cell("sheet_id"), "code": per_cell("code"),
+                         "column": per_cell("column"), "kind": per_cell("kind"), "measure": measure[order],
+                         "value": value[order]}, columns=TOTAL_COLUMNS)
 
 
 def _code_text(code: float) -> str:
@@ -362,32 +405,56 @@ def _list_frames(values: pd.DataFrame, form: Form, units: pd.DataFrame) -> dict[
 
 def _list_counts(lists: dict[str, pd.DataFrame], form: Form, units: pd.DataFrame,
                  groups: list[tuple[str, str, str, np.ndarray]]) -> pd.DataFrame:
-    """Rows per group (and all groups: ``*``) and per value of every choice column, per scope."""
+    """Rows per group (and all groups: ``*``) and per value of every choice column, per scope.
+
+    Counted for every scope at once: a scope × row membership matrix times one-hot matrices
+    of the rows' groups and values (linear in rows and scopes, no loop over scopes).
+    """
     records: list[tuple] = []
     pos_of = {rid: i for i, rid in enumerate(units.index)}
+    member_units = np.zeros((len(groups), len(units)), dtype=bool)
+    for s, (_, _, _, rows) in enumerate(groups):
+        member_units[s, rows] = True
     for sheet_id, frame in lists.items():
         sheet = form.sheet(sheet_id)
         assert isinstance(sheet, ListSheet)
         codes = [g.code for g in sheet.groups] or [""]
-        pos = frame["return_id"].map(pos_of).to_numpy()
-        group = frame["group"].fillna("").astype(str).to_numpy()
+        pos = frame["return_id"].map(pos_of).to_numpy(dtype=float)
+        known = ~np.isnan(pos)
+        member = np.zeros((len(groups), len(frame)))
+        member[:, known] = member_units[:, pos[known].astype(np.intp)]
+        group = frame["group"].fillna("").astype(str).to_numpy(dtype=object)
+        by_group = _one_hot(group, codes)  # rows × (codes + all)
+        counts = member @ by_group  # scopes × (codes + all)
         choice_cols = [c for c in sheet.columns if c.type == "choice"]
-        picked = {c.key: frame[c.key].fillna("").astype(str).to_numpy() for c in choice_cols}
-        for scope, scope_code, _label, rows in groups:
-            inside = np.isin(pos, rows)
-            for code in [*codes, ALL_GROUPS]:
-                sel = inside & ((group == code) if code != ALL_GROUPS else True)
-                records.append((scope, scope_code, sheet_id, code, "", "", float(sel.sum())))
+        per_col = {}
+        for col in choice_cols:
+            values = frame[col.key].fillna("").astype(str).to_numpy(dtype=object)
+            labels = [*col.choices, "(khác)", "(trống)"]
+            kinds = np.where(values == "", len(labels) - 1,
+                             pd.Index(list(col.choices)).get_indexer(values))
+            kinds = np.where(kinds < 0, len(labels) - 2, kinds)
+            by_kind = np.eye(len(labels))[kinds] if len(kinds) else np.zeros((0, len(labels)))
+            joint = (by_group[:, :, None] * by_kind[:, None, :]).reshape(len(frame), -1)
+            per_col[col.key] = (labels, (member @ joint).reshape(len(groups), by_group.shape[1], len(labels)))
+        for s, (scope, scope_code, _label, _rows) in enumerate(groups):
+            for g, code in enumerate([*codes, ALL_GROUPS]):
+                records.append((scope, scope_code, sheet_id, code, "", "", float(counts[s, g])))
                 for col in choice_cols:
-                    values = picked[col.key][sel]
-                    for choice in col.choices:
-                        records.append((scope, scope_code, sheet_id, code, col.key, choice,
-                                        float((values == choice).sum())))
-                    known = np.isin(values, list(col.choices)) | (values == "")
-                    records.append((scope, scope_code, sheet_id, code, col.key, "(khác)", float((~known).sum())))
-                    records.append((scope, scope_code, sheet_id, code, col.key, "(trống)",
-                                    float((values == "").sum())))
+                    labels, table = per_col[col.key]
+                    for k, value in enumerate(labels):
+                        records.append((scope, scope_code, sheet_id, code, col.key, value, float(table[s, g, k])))
     return pd.DataFrame.from_records(records, columns=LIST_COUNT_COLUMNS)
+
+
+def _one_hot(group: np.ndarray, codes: list[str]) -> np.ndarray:
+    """Rows × (codes, all): 1 where the row is in the group; the last column is every row."""
+    out = np.zeros((len(group), len(codes) + 1))
+    at = pd.Index(codes).get_indexer(group) if len(group) else np.zeros(0, dtype=np.intp)
+    hit = at >= 0
+    out[np.flatnonzero(hit), at[hit]] = 1.0
+    out[:, -1] = 1.0
+    return out
 
 
 def aggregate(values: pd.DataFrame, form: Form, registry: Registry, return_units: dict[str, str]) -> Aggregates:
