@@ -40,11 +40,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import openpyxl
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
-from vietnam_provinces import Province, VietNamDivisionType, Ward
+if TYPE_CHECKING:  # imported where used: openpyxl and the ward list cost 0.15 s to import
+    from vietnam_provinces import Province
 
 from workbooks.catalog.loader import load_yaml
 
@@ -362,9 +361,11 @@ def _read_xlsx(path: Path) -> list[list[str]]:
     Returns:
         The rows, header first.
     """
+    import openpyxl
+
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+    except (openpyxl.utils.exceptions.InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
         raise _fail(path, f"không mở được tệp Excel ({exc}).") from exc
     try:
         sheet = book.worksheets[0]
@@ -443,7 +444,7 @@ def _parse_header(header: Sequence[str], path: Path) -> _Header:
         column = _canonical_column(text or "")
         if column is None:
             continue
-        letter = get_column_letter(i + 1)
+        letter = _column_letter(i + 1)
         if column in index:
             message = f"cột '{column}' xuất hiện hai lần (cột {labels[column]} và cột {letter})."
             problems.append(RegistryProblem(path.name, message, 1, letter))
@@ -661,6 +662,8 @@ def _write_xlsx(units: Sequence[Unit], path: Path) -> None:
         units: the units.
         path: the target file.
     """
+    import openpyxl
+
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Đơn vị"
@@ -723,6 +726,8 @@ def _province_error_text(query: str, suggestions: Sequence[str]) -> str:
     if suggestions:
         text += f" Có phải: {', '.join(suggestions)}?"
     else:
+        from vietnam_provinces import Province
+
         text += " Các tỉnh, thành phố hiện có: " + ", ".join(p.name for p in Province.iter_all()) + "."
     return text + " (Từ 01/7/2025 cả nước có 34 tỉnh, thành phố; tỉnh đã hợp nhất được gọi theo tên mới.)"
 
@@ -746,12 +751,23 @@ def _province_key(text: str) -> str:
     return key
 
 
+def _column_letter(n: int) -> str:
+    """Excel column letters of a 1-based column number (1 -> A, 27 -> AA)."""
+    letters = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def _province_keys() -> dict[str, Province]:
     """Map every matching key (name, codename, both without spaces) to its province.
 
     Returns:
         Key -> province.
     """
+    from vietnam_provinces import Province
+
     keys: dict[str, Province] = {}
     for province in Province.iter_all():
         for text in (province.name, province.codename.replace("_", " ")):
@@ -808,6 +824,8 @@ def _province_parts(province: Province) -> tuple[str, str]:
     Returns:
         ("tỉnh", "Sơn La") or ("thành phố", "Hà Nội").
     """
+    from vietnam_provinces import VietNamDivisionType
+
     if province.division_type == VietNamDivisionType.THANH_PHO_TRUNG_UONG:
         return "thành phố", re.sub(r"^Thành phố\s+", "", province.name)
     return "tỉnh", province.name
@@ -873,6 +891,8 @@ def _ward_units(province: Province, parent: str) -> list[Unit]:
     Returns:
         One ``xa`` unit per ward, commune or special zone; code = five-digit official code.
     """
+    from vietnam_provinces import Ward
+
     wards = sorted(Ward.iter_by_province(province.code), key=lambda w: int(w.code))
     return [Unit(code=f"{int(w.code):05d}", name=normalize_name(w.name), level="xa", parent_code=parent)
             for w in wards]
