@@ -176,6 +176,19 @@ METHODS = {"consolidate": run_consolidate, "naive": run_naive, "floor": run_floo
            "floor_parallel": run_floor_parallel}
 
 
+def compile_project() -> None:
+    """Byte-compile the project's modules, as ``pip install`` does for an installed package.
+
+    A source checkout run with ``PYTHONDONTWRITEBYTECODE`` (as on this machine) would otherwise
+    compile every module again in every measured process (0.07 s each time).
+    """
+    import compileall
+
+    root = Path(__file__).resolve().parent.parent
+    for package in ("workbooks", "validators", "consolidate", "addin", "cchc"):
+        compileall.compile_dir(root / package, quiet=1)
+
+
 def _child(method: str, folder: str, registry: str, jobs: int | None) -> None:
     start = time.perf_counter()
     info = METHODS[method](Path(folder), Path(registry), jobs)
@@ -213,6 +226,7 @@ def main() -> None:
         _child(*args.child, args.jobs)
         return
     console = Console()
+    compile_project()
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()} | {args.n})
     folders = {n: returns_folder(n, args.jobs) for n in sizes}
     folder, registry = folders[args.n]

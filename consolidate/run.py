@@ -48,11 +48,11 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 
-#: Modules of the steps after reading, imported while the workers read (pandera alone takes
-#: a fifth of a second).
+#: Modules of the steps after reading. Imported before the worker processes start, so that
+#: they inherit them: the worker that writes the workbook needs most of them, and importing
+#: once costs less than once per process (a worker importing them as the workbook task
+#: arrives would delay the workbook by a third of a second).
 _LATER_STEPS = ("validators", "consolidate.aggregate", "consolidate.output", "consolidate.tidy", "pyarrow.parquet")
-#: Modules a worker needs to write the workbook, imported by the workers once they have read.
-_WRITER_STEPS = ("validators", "consolidate.aggregate", "consolidate.output")
 
 
 class ConsolidateError(Exception):
@@ -197,21 +197,12 @@ def _import(names: tuple[str, ...]) -> None:
         importlib.import_module(name)
 
 
-def _prepare_workers(pool: ProcessPoolExecutor | None, jobs: int | None) -> None:
-    """Have the idle workers import what writing the workbook needs while this process checks."""
-    if pool is not None:
-        with suppress(BrokenProcessPool):
-            for _ in range(max(1, jobs or os.cpu_count() or 1)):
-                pool.submit(_import, _WRITER_STEPS)
-
-
 def _prepare_later_steps(form: Form, year: int) -> None:
-    """Import the modules of the steps after reading and build the checks' context of the form.
+    """Build the checks' context of the form (its compiled rules and schema).
 
     Done while the workers read, so that the steps after reading start at once. A catalog
     mistake met here is left for the checks to report.
     """
-    _import(_LATER_STEPS)
     from validators.context import FormContext, form_context
 
     ctx = form_context(form, year)
@@ -500,6 +491,7 @@ def _consolidate(folder: str | Path, form_id: str, registry_path: str | Path, ou
     out_path = Path(out).resolve()
     store_path = Path(store).resolve() if store else default_store(out_path)
     data_dir = default_data_dir(out_path)
+    _import(_LATER_STEPS)  # before the workers start, so that they inherit every module
     with _worker_pool(jobs) as pool:
         found = scan_folder(root, [out_path, store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm"),
                                    Path(f"{store_path}-journal"), data_dir])
@@ -526,8 +518,6 @@ def _run_steps(form: Form, registry: Registry, year: int, root: Path, found: lis
         t = time.perf_counter()
         run_id = db.start_run(str(root.resolve()), form.id, year, include_errors, deadline, str(out_path))
         results, n_read, n_cached = _ingest(found, db, form, year, jobs, pool, progress)
-        if write:
-            _prepare_workers(pool, jobs)
         timings["read"] = time.perf_counter() - t
 
         t = time.perf_counter()
