@@ -1,6 +1,6 @@
 """Benchmark: ``cchc consolidate`` against a naive loop and against the reading floor.
 
-Run: ``python benchmarks/bench_consolidate.py [--n 1000] [--sizes 250,500,1000,2000] [--jobs N]``
+Run: ``python benchmarks/bench_consolidate.py [--n 1000] [--sizes 250,500,1000,2000] [--jobs N] [--repeat 3]``
 
 Builds N simulated Sơn La 2024 returns (a synthetic registry of N units: departments,
 districts and communes under them; the usual missing / late / duplicate / broken / mistaken
@@ -14,6 +14,8 @@ process so that peak memory is its own:
 * ``floor``: python-calamine reading every value of every sheet of every file, nothing else
   (single process; the same on all cores is shown for reference).
 
+consolidate, floor and floor_parallel run ``--repeat`` times, interleaved, and the median run is
+reported (this machine is shared: single runs vary by ±20 %); the naive loop runs once.
 Then consolidate alone at every size of ``--sizes`` for linearity. Targets at N = 1,000:
 consolidate <= 3x the floor, >= 15x faster than the naive loop, peak memory < 1 GiB.
 """
@@ -199,6 +201,11 @@ def _child(method: str, folder: str, registry: str, jobs: int | None) -> None:
                       **info}))
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median time (the slower middle one for an even count)."""
+    return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+
+
 def measure(method: str, folder: Path, registry: Path, jobs: int | None) -> dict:
     """Run one method in a fresh Python process; returns its JSON report."""
     cmd = [sys.executable, __file__, "--child", method, str(folder), str(registry)]
@@ -220,6 +227,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="250,500,1000,2000", help="sizes for the linearity table ('' to skip)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     parser.add_argument("--skip-naive", action="store_true", help="do not run the (slow) naive loop")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds of consolidate / floor / floor_parallel, interleaved (median reported)")
     parser.add_argument("--child", nargs=3, metavar=("METHOD", "FOLDER", "REGISTRY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -233,16 +242,26 @@ def main() -> None:
     n_files = len(_files(folder))
 
     methods = ["consolidate", "floor", "floor_parallel"] + ([] if args.skip_naive else ["naive"])
-    results = {m: measure(m, folder, registry, args.jobs) for m in methods}
+    runs: dict[str, list[dict]] = {m: [] for m in methods}
+    for _ in range(max(1, args.repeat)):  # interleaved, so that a slow spell of the machine hits all alike
+        for m in ("consolidate", "floor", "floor_parallel"):
+            runs[m].append(measure(m, folder, registry, args.jobs))
+    if "naive" in runs:
+        runs["naive"].append(measure("naive", folder, registry, args.jobs))
+    results = {m: _median_run(r) for m, r in runs.items()}
     floor = results["floor"]["seconds"]
-    table = Table(title=f"{FORM_ID}: {n_files} tệp (N = {args.n}), {args.jobs or os.cpu_count()} lõi")
-    for col in ("Cách làm", "Giây", "Tệp/giây", "So với floor", "Bộ nhớ đỉnh MB (chính + con)"):
+    table = Table(title=f"{FORM_ID}: {n_files} tệp (N = {args.n}), {args.jobs or os.cpu_count()} lõi, "
+                        f"trung vị của {max(1, args.repeat)} lần (naive: 1 lần)")
+    for col in ("Cách làm", "Giây", "Nhanh nhất–chậm nhất", "Tệp/giây", "So với floor",
+                "Bộ nhớ đỉnh MB (chính + con)"):
         table.add_column(col, justify="left" if col == "Cách làm" else "right")
     for m in methods:
-        r = results[m]
-        table.add_row(m, f"{r['seconds']:.2f}", f"{n_files / r['seconds']:.0f}", f"{r['seconds'] / floor:.2f}x",
-                      f"{r['peak_mb']:.0f} + {r['worker_peak_mb']:.0f}")
+        r, times = results[m], [x["seconds"] for x in runs[m]]
+        table.add_row(m, f"{r['seconds']:.2f}", f"{min(times):.2f}–{max(times):.2f}", f"{n_files / r['seconds']:.0f}",
+                      f"{r['seconds'] / floor:.2f}x", f"{r['peak_mb']:.0f} + {r['worker_peak_mb']:.0f}")
     console.print(table)
+    paired = sorted(c["seconds"] / f["seconds"] for c, f in zip(runs["consolidate"], runs["floor"], strict=True))
+    console.print("consolidate / floor theo từng lượt: " + ", ".join(f"{x:.2f}x" for x in paired))
     steps = results["consolidate"]["timings"]
     console.print("consolidate theo bước (giây): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
     if "naive" in results:
