@@ -8,14 +8,11 @@ from __future__ import annotations
 import gc
 import importlib
 import os
-import pickle
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +21,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from consolidate.blob import decode_table, stack_frames
+from consolidate.forked import start_forked
 from consolidate.ingest import ingest_many
 from consolidate.model import (
     ERRORS_EXCLUDED,
@@ -48,10 +46,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 
-#: Modules of the steps after reading. Imported before the worker processes start, so that
-#: they inherit them: the worker that writes the workbook needs most of them, and importing
-#: once costs less than once per process (a worker importing them as the workbook task
-#: arrives would delay the workbook by a third of a second).
+#: Modules of the steps after reading (pandera alone takes a fifth of a second), imported
+#: while the workers read; the workers themselves never need them.
 _LATER_STEPS = ("validators", "consolidate.aggregate", "consolidate.output", "consolidate.tidy", "pyarrow.parquet")
 
 
@@ -198,11 +194,12 @@ def _import(names: tuple[str, ...]) -> None:
 
 
 def _prepare_later_steps(form: Form, year: int) -> None:
-    """Build the checks' context of the form (its compiled rules and schema).
+    """Import the modules of the steps after reading and build the checks' context of the form.
 
     Done while the workers read, so that the steps after reading start at once. A catalog
     mistake met here is left for the checks to report.
     """
+    _import(_LATER_STEPS)
     from validators.context import FormContext, form_context
 
     ctx = form_context(form, year)
@@ -216,8 +213,8 @@ def _prepare_later_steps(form: Form, year: int) -> None:
 def _worker_pool(jobs: int | None) -> Iterator[ProcessPoolExecutor | None]:
     """The run's worker processes (None for one process), started at once and stopped at the end.
 
-    They read the files, then write the workbook while this process writes the tidy data.
-    Started now, while this process is still small, so starting them costs next to nothing.
+    They read the files and are stopped once reading is done (the tidy data is then written by
+    a forked copy of this process, see ``_write``). Started before the heavy steps begin.
     """
     jobs = max(1, jobs or os.cpu_count() or 1)
     if jobs == 1:
@@ -322,9 +319,9 @@ def _settle(chosen: list[tuple[str, Candidate]], report: Report, registry: Regis
     return outcomes
 
 
-def _write(result: Consolidation, out_path: Path, data_dir: Path, data_format: str,
-           pool: ProcessPoolExecutor | None, progress: Progress | None) -> None:
-    """Write the workbook (on a worker process when there are some) and the tidy data, side by side.
+def _write(result: Consolidation, out_path: Path, data_dir: Path, data_format: str, fork: bool,
+           progress: Progress | None) -> None:
+    """Write the workbook and, in a forked copy of this process when allowed, the tidy data, side by side.
 
     Raises:
         ConsolidateError: the disk refuses.
@@ -335,70 +332,17 @@ def _write(result: Consolidation, out_path: Path, data_dir: Path, data_format: s
     if progress:
         progress("Ghi tệp tổng hợp", 0, 1)
     try:
-        book = _submit_workbook(pool, result, out_path)
-        if book is None:
-            result.out = write_workbook(result, out_path)
-        if data_format != "none":
+        data = start_forked(write_data, result, data_dir, data_format) if fork and data_format != "none" else None
+        result.out = write_workbook(result, out_path)
+        done, files = data.result() if data is not None else (False, None)
+        if done:
+            result.data_files = files
+        elif data_format != "none":  # no copy, or it failed: write here (a disk error shows from here)
             result.data_files = write_data(result, data_dir, data_format)
-        if book is not None:
-            result.out = _workbook_written(book, result, out_path)
     except OSError as exc:
         raise ConsolidateError(f"Không ghi được tệp kết quả {out_path}: {exc.strerror or exc}", 1) from exc
     if progress:
         progress("Ghi tệp tổng hợp", 1, 1)
-
-
-def _submit_workbook(pool: ProcessPoolExecutor | None, result: Consolidation, out_path: Path
-                     ) -> Future[Path] | None:
-    """Hand the workbook to a worker process (None when there is none or the pool is broken).
-
-    The worker gets the consolidation through a temporary file rather than the pool's pipe:
-    sending some 15 MB through the pipe takes the pool's feeder thread hundreds of turns at
-    the interpreter lock while this process is busy writing the tidy data (0.3 s measured).
-    """
-    from consolidate.charts import chart_values
-
-    if pool is None:
-        return None
-    # the worker needs only the values the charts show, not every value
-    data = pickle.dumps(replace(result, values=chart_values(result.values)), protocol=pickle.HIGHEST_PROTOCOL)
-    handle, name = tempfile.mkstemp(prefix="cchc-", suffix=".pickle")
-    with os.fdopen(handle, "wb") as fh:
-        fh.write(data)
-    try:
-        book = pool.submit(_write_workbook_from, name, out_path)
-    except BrokenProcessPool:
-        os.unlink(name)
-        return None
-    book.add_done_callback(lambda _: _remove(name))  # in case the worker died before removing it
-    return book
-
-
-def _remove(path: str) -> None:
-    with suppress(OSError):
-        os.unlink(path)
-
-
-def _write_workbook_from(data_path: str, out_path: Path) -> Path:
-    """Write the workbook of a pickled consolidation (in a worker process); removes the pickle."""
-    from consolidate.output import write_workbook
-
-    try:
-        with open(data_path, "rb") as fh:
-            result = pickle.load(fh)
-    finally:
-        _remove(data_path)
-    return write_workbook(result, out_path)
-
-
-def _workbook_written(book: Future[Path], result: Consolidation, out_path: Path) -> Path:
-    """Wait for the worker's workbook; write it here if the worker died."""
-    from consolidate.output import write_workbook
-
-    try:
-        return book.result()
-    except BrokenProcessPool:
-        return write_workbook(result, out_path)
 
 
 def _inputs(form_id: str, registry_path: str | Path, folder: str | Path) -> tuple[Form, Registry, Path]:
@@ -491,7 +435,6 @@ def _consolidate(folder: str | Path, form_id: str, registry_path: str | Path, ou
     out_path = Path(out).resolve()
     store_path = Path(store).resolve() if store else default_store(out_path)
     data_dir = default_data_dir(out_path)
-    _import(_LATER_STEPS)  # before the workers start, so that they inherit every module
     with _worker_pool(jobs) as pool:
         found = scan_folder(root, [out_path, store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm"),
                                    Path(f"{store_path}-journal"), data_dir])
@@ -518,6 +461,8 @@ def _run_steps(form: Form, registry: Registry, year: int, root: Path, found: lis
         t = time.perf_counter()
         run_id = db.start_run(str(root.resolve()), form.id, year, include_errors, deadline, str(out_path))
         results, n_read, n_cached = _ingest(found, db, form, year, jobs, pool, progress)
+        if pool is not None:  # reading is done: no other process or thread runs from here on
+            pool.shutdown(wait=True)
         timings["read"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -552,7 +497,7 @@ def _run_steps(form: Form, registry: Registry, year: int, root: Path, found: lis
                                n_cached, timings, store_path=store_path, run_id=run_id)
         if write:
             t = time.perf_counter()
-            _write(result, out_path, data_dir, data_format, pool, progress)
+            _write(result, out_path, data_dir, data_format, pool is not None, progress)
             timings["write"] = time.perf_counter() - t
         t = time.perf_counter()
         db.finish_run(run_id, outcomes, n_read)
