@@ -613,3 +613,36 @@ def test_values_blob_round_trip(monkeypatch, lz4):
     assert frame["return_id"].tolist() == ["a.xlsx"] * len(raws) + ["b.xlsx"] * len(raws)
     assert frame["unit_code"].tolist()[-1] == "U2"
     assert blob.decode_columns(blob.encode_records([]))["raw"] == []
+
+
+def _write_marker(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return text.upper()
+
+
+def _fail(_: object) -> None:
+    raise OSError("đĩa đầy")
+
+
+def test_forked_job_returns_the_result_and_reports_failure(tmp_path):
+    """A forked copy leaves its work on disk and sends back its result; a failure is reported."""
+    import threading
+
+    from consolidate.forked import start_forked
+
+    if threading.active_count() > 1:  # left running by an earlier test: forking would not be safe here
+        pytest.skip(f"{threading.active_count()} threads are running in the test process")
+    job = start_forked(_write_marker, tmp_path / "a.txt", "xong")
+    assert job is not None
+    assert job.result() == (True, "XONG")
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "xong"
+    failing = start_forked(_fail, None)
+    assert failing is not None and failing.result() == (False, None)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:  # another thread runs: forking is not safe, the caller must do the work itself
+        assert start_forked(_write_marker, tmp_path / "b.txt", "x") is None
+    finally:
+        stop.set()
+        other.join()

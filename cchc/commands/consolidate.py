@@ -23,15 +23,19 @@ EXIT_OK = 0
 
 @contextmanager
 def step_progress() -> Iterator[Callable[[str, int, int], None]]:
-    """One progress bar per step (reading, checking, writing) on stderr."""
+    """One progress bar per step (reading, checking, writing) on stderr.
+
+    Redrawn on each update rather than by a timer thread: the consolidation forks a copy of
+    itself to write the tidy data, which it only does when no other thread runs.
+    """
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
+                  console=console, transient=False, auto_refresh=False) as progress:
         tasks: dict[str, int] = {}
 
         def update(step: str, done: int, total: int) -> None:
             if step not in tasks:
                 tasks[step] = progress.add_task(step, total=total)
-            progress.update(tasks[step], completed=done, total=total)
+            progress.update(tasks[step], completed=done, total=total, refresh=True)
 
         yield update
 
