@@ -16,7 +16,7 @@ process so that peak memory is its own:
 
 consolidate, floor and floor_parallel run ``--repeat`` times, interleaved, and the median run is
 reported (this machine is shared: single runs vary by ±20 %); the naive loop runs once.
-Peak memory is the most the whole process tree held at once (sum of PSS, sampled every 50 ms,
+Peak memory is the most the whole process tree held at once (sum of PSS, sampled every 0.1 s,
 so pages a forked process still shares with its parent count once); ``ru_maxrss`` of the main
 process plus the largest child is shown too (it counts those shared pages twice).
 Then consolidate alone at every size of ``--sizes`` for linearity. Targets at N = 1,000:
@@ -210,30 +210,29 @@ def _median_run(runs: list[dict]) -> dict:
     return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
 
 
-def _parents() -> dict[int, int]:
-    """Process id -> parent id, for every process (from /proc)."""
-    out = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
-                    out[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
+def _children(pid: int) -> list[int]:
+    """Child processes of a process (from /proc/<pid>/task/<tid>/children)."""
+    out: list[int] = []
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in threads:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as fh:
+                out += [int(c) for c in fh.read().split()]
+        except OSError:
+            continue
     return out
 
 
 def tree_pss_mb(root: int) -> float:
     """Memory of a process and all its descendants now: the sum of their PSS (shared pages,
     e.g. those a forked process still shares with its parent, counted once), in MB."""
-    parents = _parents()
-    tree, grew = {root}, True
-    while grew:
-        more = {pid for pid, parent in parents.items() if parent in tree} - tree
-        grew = bool(more)
-        tree |= more
-    total = 0
-    for pid in tree:
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += _children(pid)
         try:
             with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
                 match = re.search(r"^Pss:\s+(\d+) kB", fh.read(), re.M)
@@ -246,7 +245,7 @@ def tree_pss_mb(root: int) -> float:
 def measure(method: str, folder: Path, registry: Path, jobs: int | None) -> dict:
     """Run one method in a fresh Python process; returns its JSON report.
 
-    While it runs, the memory of its whole process tree is sampled every 50 ms
+    While it runs, the memory of its whole process tree is sampled every 100 ms
     (``tree_peak_mb``: the most the machine gave it at once, shared pages counted once).
     """
     cmd = [sys.executable, __file__, "--child", method, str(folder), str(registry)]
@@ -259,7 +258,7 @@ def measure(method: str, folder: Path, registry: Path, jobs: int | None) -> dict
         while proc.poll() is None:
             if os.path.exists("/proc/self/smaps_rollup"):
                 peak = max(peak, tree_pss_mb(proc.pid))
-            time.sleep(0.05)
+            time.sleep(0.1)
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
@@ -326,7 +325,7 @@ def main() -> None:
                        f"(mục tiêu >= {TARGET_NAIVE_SPEEDUP:.0f}x)")
     peak = results["consolidate"]["tree_peak_mb"]
     verdict.append(f"bộ nhớ đỉnh consolidate {peak:.0f} MB (mục tiêu < {TARGET_PEAK_MB} MB; tổng PSS của mọi tiến "
-                   "trình cùng lúc, đo mỗi 50 ms; ru_maxrss chính + con lớn nhất tính trùng các trang dùng chung "
+                   "trình cùng lúc, đo mỗi 0,1 giây; ru_maxrss chính + con lớn nhất tính trùng các trang dùng chung "
                    "sau fork)")
     console.print("\n".join(verdict))
 
