@@ -14,14 +14,17 @@ import zlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from datetime import time as dtime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbooks.reader.model import VALUE_COLUMNS
+
+if TYPE_CHECKING:  # pandas is needed to stack, not to encode: the reading processes do without it
+    import pandas as pd
 
 #: Columns of the per-return records, in the reader's order (``VALUE_COLUMNS`` without the
 #: identity columns return_id, unit_code, form_id).
@@ -37,8 +40,6 @@ SCHEMA = pa.schema([*[(c, _TEXT) for c in TEXT_COLUMNS], ("item", pa.int64()), (
                     ("number", pa.float64()), ("raw_type", pa.int8()), ("raw_number", pa.float64()),
                     ("raw_text", _TEXT)])
 _LZ4 = pa.Codec.is_available("lz4")
-_STR = pd.Series(dtype=str).dtype  # pandas' default string dtype
-_ARROW_STR = getattr(_STR, "storage", None) == "pyarrow"
 
 
 def plain(value: Any) -> Any:
@@ -157,10 +158,22 @@ def decode_table(blob: bytes | None) -> pa.Table:
     return pa.ipc.open_stream(_unpack(blob)).read_all()
 
 
+@cache
+def _string_dtype() -> tuple[object, bool]:
+    """pandas' default string dtype, and whether pyarrow stores it (pandas 3)."""
+    import pandas as pd
+
+    dtype = pd.Series(dtype=str).dtype
+    return dtype, getattr(dtype, "storage", None) == "pyarrow"
+
+
 def _text_series(array: pa.Array) -> pd.Series:
     """A text column in pandas' string dtype (Arrow-backed without copying under pandas 3)."""
-    if _ARROW_STR:
-        return pd.Series(pd.array(array, dtype=_STR))
+    import pandas as pd
+
+    dtype, arrow = _string_dtype()
+    if arrow:
+        return pd.Series(pd.array(array, dtype=dtype))
     return pd.Series(array.to_pylist(), dtype=object)
 
 
@@ -188,6 +201,8 @@ def records_frame(table: pa.Table) -> pd.DataFrame:
     Returns:
         The frame (text columns in pandas' string dtype, ``raw`` object).
     """
+    import pandas as pd
+
     table = table.combine_chunks()
     frame = pd.DataFrame({c: _text_series(table.column(c).combine_chunks()) for c in TEXT_COLUMNS})
     for c in ("item", "row", "number"):

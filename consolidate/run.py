@@ -18,8 +18,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from consolidate.blob import decode_table, stack_frames
 from consolidate.forked import start_forked
 from consolidate.ingest import ingest_many
@@ -41,6 +39,8 @@ from workbooks.catalog.model import Form
 from workbooks.registry import Registry, RegistryError, Unit, load_registry
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from consolidate.aggregate import Aggregates
     from validators import Report
 

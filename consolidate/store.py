@@ -28,15 +28,16 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from consolidate.blob import RECORD_COLUMNS, decode_columns
 from consolidate.model import FileFacts, FileOutcome, Ingested, ReturnData
 from workbooks import __version__ as workbooks_version
 from workbooks.catalog.loader import load_catalog
 from workbooks.reader.model import Notice
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = "4"
 
@@ -268,6 +269,8 @@ class Store:
             The values (empty when the hash is unknown).
         """
         row = self.con.execute("SELECT values_blob FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
+        import pandas as pd
+
         columns = decode_columns(row[0]) if row else {c: [] for c in RECORD_COLUMNS}
         return pd.DataFrame(columns, columns=RECORD_COLUMNS)
 

@@ -32,11 +32,12 @@ the validators turn notices into findings with Vietnamese messages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from workbooks.catalog.model import Form
+
+if TYPE_CHECKING:  # not imported at run time: the consolidation's reading processes do without pandas
+    import pandas as pd
 
 VALUE_COLUMNS = [
     "return_id", "unit_code", "form_id", "sheet_id", "sheet", "code", "column", "item",

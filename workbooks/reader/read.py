@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from workbooks.catalog.checks import indicator_codes
 from workbooks.catalog.layout import IndicatorLayout, computed_inputs, form_layouts
 from workbooks.catalog.loader import load_catalog
@@ -113,6 +111,8 @@ def read_grid(grid: Grid, catalog: dict[str, Form] | None = None, return_id: str
     ident, records, notices = read_records(grid, catalog)
     form = ident.form
     rid = return_id or grid.source
+    import pandas as pd  # here only: the consolidation's reading processes never build frames
+
     frame = pd.DataFrame.from_records(records, columns=_RECORD_COLUMNS)
     frame.insert(0, "form_id", form.id)
     frame.insert(0, "unit_code", ident.unit_code)
