@@ -1,6 +1,7 @@
 """Benchmark: ``cchc consolidate`` against a naive loop and against the reading floor.
 
-Run: ``python benchmarks/bench_consolidate.py [--n 1000] [--sizes 250,500,1000,2000] [--jobs N] [--repeat 3]``
+Run: ``python benchmarks/bench_consolidate.py [--n 1000] [--sizes 250,500,1000,2000] [--jobs N] [--repeat 3]
+[--naive-repeat 1]``
 
 Builds N simulated Sơn La 2024 returns (a synthetic registry of N units: departments,
 districts and communes under them; the usual missing / late / duplicate / broken / mistaken
@@ -15,7 +16,8 @@ process so that peak memory is its own:
   (single process; the same on all cores is shown for reference).
 
 consolidate, floor and floor_parallel run ``--repeat`` times, interleaved, and the median run is
-reported (this machine is shared: single runs vary by ±20 %); the naive loop runs once.
+reported (this machine is shared: single runs vary by ±20 %); the naive loop runs
+``--naive-repeat`` times (default once), in the same rounds.
 Peak memory is the most the whole process tree held at once (sum of PSS, sampled every 0.1 s,
 so pages a forked process still shares with its parent count once); ``ru_maxrss`` of the main
 process plus the largest child is shown too (it counts those shared pages twice).
@@ -280,6 +282,8 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true", help="do not run the (slow) naive loop")
     parser.add_argument("--repeat", type=int, default=3,
                         help="rounds of consolidate / floor / floor_parallel, interleaved (median reported)")
+    parser.add_argument("--naive-repeat", type=int, default=1,
+                        help="rounds of the naive loop (about 75 s each), interleaved with the others")
     parser.add_argument("--child", nargs=3, metavar=("METHOD", "FOLDER", "REGISTRY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -294,15 +298,16 @@ def main() -> None:
 
     methods = ["consolidate", "floor", "floor_parallel"] + ([] if args.skip_naive else ["naive"])
     runs: dict[str, list[dict]] = {m: [] for m in methods}
-    for _ in range(max(1, args.repeat)):  # interleaved, so that a slow spell of the machine hits all alike
+    for i in range(max(1, args.repeat, args.naive_repeat)):  # interleaved: a slow spell hits all alike
         for m in ("consolidate", "floor", "floor_parallel"):
-            runs[m].append(measure(m, folder, registry, args.jobs))
-    if "naive" in runs:
-        runs["naive"].append(measure("naive", folder, registry, args.jobs))
+            if i < max(1, args.repeat):
+                runs[m].append(measure(m, folder, registry, args.jobs))
+        if "naive" in runs and i < max(1, args.naive_repeat):
+            runs["naive"].append(measure("naive", folder, registry, args.jobs))
     results = {m: _median_run(r) for m, r in runs.items()}
     floor = results["floor"]["seconds"]
     table = Table(title=f"{FORM_ID}: {n_files} tệp (N = {args.n}), {args.jobs or os.cpu_count()} lõi, "
-                        f"trung vị của {max(1, args.repeat)} lần (naive: 1 lần)")
+                        f"trung vị của {max(1, args.repeat)} lần (naive: {max(1, args.naive_repeat)} lần)")
     for col in ("Cách làm", "Giây", "Nhanh nhất–chậm nhất", "Tệp/giây", "So với floor",
                 "Bộ nhớ đỉnh MB (cả cây tiến trình)", "ru_maxrss MB (chính + con)"):
         table.add_column(col, justify="left" if col == "Cách làm" else "right")
@@ -314,6 +319,9 @@ def main() -> None:
     console.print(table)
     paired = sorted(c["seconds"] / f["seconds"] for c, f in zip(runs["consolidate"], runs["floor"], strict=True))
     console.print("consolidate / floor theo từng lượt: " + ", ".join(f"{x:.2f}x" for x in paired))
+    if "naive" in runs:
+        speedups = [n["seconds"] / c["seconds"] for n, c in zip(runs["naive"], runs["consolidate"], strict=False)]
+        console.print("naive / consolidate theo từng lượt: " + ", ".join(f"{x:.1f}x" for x in speedups))
     steps = results["consolidate"]["timings"]
     console.print("consolidate theo bước (giây): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
     if "naive" in results:
