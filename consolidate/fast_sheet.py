@@ -22,8 +22,9 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 
+from consolidate.cells import MAX_TEXT
+
 _EPOCH = datetime(1899, 12, 30)
-MAX_TEXT = 32_767  # Excel's limit for one cell
 
 
 class FastDataWorksheet(Worksheet):

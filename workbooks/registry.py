@@ -42,10 +42,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # imported where used: openpyxl and the ward list cost 0.15 s to import
-    from vietnam_provinces import Province
+from xlsxwriter.utility import xl_col_to_name
 
 from workbooks.catalog.loader import load_yaml
+
+if TYPE_CHECKING:  # imported where used: openpyxl and the ward list cost 0.15 s to import
+    from vietnam_provinces import Province
 
 COLUMNS: tuple[str, ...] = ("code", "name", "level", "parent_code", "forms")
 REQUIRED_COLUMNS: tuple[str, ...] = ("code", "name", "level")
@@ -444,7 +446,7 @@ def _parse_header(header: Sequence[str], path: Path) -> _Header:
         column = _canonical_column(text or "")
         if column is None:
             continue
-        letter = _column_letter(i + 1)
+        letter = xl_col_to_name(i)
         if column in index:
             message = f"cột '{column}' xuất hiện hai lần (cột {labels[column]} và cột {letter})."
             problems.append(RegistryProblem(path.name, message, 1, letter))
@@ -749,15 +751,6 @@ def _province_key(text: str) -> str:
             if key.startswith(prefix):
                 key, changed = key[len(prefix):], True
     return key
-
-
-def _column_letter(n: int) -> str:
-    """Excel column letters of a 1-based column number (1 -> A, 27 -> AA)."""
-    letters = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _province_keys() -> dict[str, Province]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import zipfile
+from html import unescape  # XML's five entities and numeric references are a subset of HTML's
 from pathlib import Path
-from xml.sax.saxutils import unescape as _xml_unescape
 
 import python_calamine as calamine
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from workbooks.reader.grid import Grid, TableRef
 from workbooks.reader.model import ReturnRejected
@@ -16,15 +17,6 @@ MAX_BYTES = 50 * 1024 * 1024
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
-
-
-def unescape(text: str) -> str:
-    """XML text with its entities replaced (``&amp;``, ``&quot;``, ``&#39;``, ``&#x1EA1;`` …)."""
-    if "&" not in text:
-        return text
-    text = re.sub(r"&#(x[0-9a-fA-F]+|\d+);", lambda m: chr(int(m.group(1)[1:], 16) if m.group(1)[0] == "x"
-                                                            else int(m.group(1))), text)
-    return _xml_unescape(text, {"&quot;": '"', "&apos;": "'"})
 
 
 def _reject(path: Path, reason: str, message: str) -> ReturnRejected:
@@ -88,10 +80,8 @@ def _local(attrs: dict[str, str], name: str) -> str | None:
 
 
 def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+    """0-based column of column letters ("A" -> 0)."""
+    return xl_cell_to_rowcol(letters + "1")[1]
 
 
 def _part_path(base: str, target: str) -> str:
