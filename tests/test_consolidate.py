@@ -19,6 +19,8 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
+import sys
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import replace
@@ -613,6 +615,37 @@ def test_values_blob_round_trip(monkeypatch, lz4):
     assert frame["return_id"].tolist() == ["a.xlsx"] * len(raws) + ["b.xlsx"] * len(raws)
     assert frame["unit_code"].tolist()[-1] == "U2"
     assert blob.decode_columns(blob.encode_records([]))["raw"] == []
+
+
+@pytest.mark.parametrize("texts", [["Ghi chú", "", None, "a\x00b", "Đắk Lắk ✓"], ["ASCII", "x"], ["\x00"], [None]])
+def test_values_blob_keeps_every_text(texts):
+    """Texts come back as written: accents, empty, missing (""), a NUL inside a text (old .xls)."""
+    import consolidate.blob as blob
+
+    records = [("pl2", "Phụ lục II", f"I.{i}", "note", 0, i + 5, f"F{i + 5}", "text", text, float("nan"),
+                text or "", "") for i, text in enumerate(texts)]
+    columns = blob.decode_columns(blob.encode_records(records))
+    assert columns["text"] == [t or "" for t in texts]
+    assert columns["raw"] == texts
+    assert columns["sheet"] == ["Phụ lục II"] * len(texts)
+    assert columns["cell"] == [f"F{i + 5}" for i in range(len(texts))]
+
+
+def test_reading_process_does_not_import_pandas(tmp_path):
+    """Reading a return and encoding its values needs neither pandas nor pandera.
+
+    The reading processes are forked before the main process imports them; a reading process
+    that imported pandas itself would spend a quarter of a second on it (pyarrow's ``pa.array``
+    does, so the values are encoded from Arrow buffers).
+    """
+    form = get_form(FORM_ID)
+    path = tmp_path / "don_vi.xlsx"
+    generate_workbook(form, path, UnitInfo("H01", "UBND huyện Mường La", "huyen", known_levels()["huyen"]))
+    code = ("import sys; from consolidate.ingest import ingest_file; "
+            f"item = ingest_file({str(path)!r}); assert item.ret is not None, item.message; "
+            "print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def _write_marker(path: Path, text: str) -> str:
