@@ -211,7 +211,8 @@ def _isolated(path: str) -> Ingested:
 
 def ingest_many(paths: Sequence[str], jobs: int | None = None,
                 progress: Callable[[int, int], None] | None = None, *,
-                pool: ProcessPoolExecutor | None = None, idle: Callable[[], None] | None = None) -> list[Ingested]:
+                pool: ProcessPoolExecutor | None = None, idle: Callable[[], None] | None = None,
+                arrived: Callable[[list[Ingested]], None] | None = None) -> list[Ingested]:
     """Run ``ingest_file`` on every path, in parallel.
 
     Args:
@@ -221,6 +222,8 @@ def ingest_many(paths: Sequence[str], jobs: int | None = None,
         pool: worker processes to use (left running); a pool of ``jobs`` is made when None.
         idle: called once in this process while the workers read (e.g. to prepare the next
             steps); not called when nothing is read in parallel.
+        arrived: called in this process with the results of each batch of files as it comes
+            in (e.g. to store them while the workers read on); every result once.
 
     Returns:
         One result per path, in the order of ``paths``.
@@ -235,16 +238,18 @@ def ingest_many(paths: Sequence[str], jobs: int | None = None,
             results[path] = ingest_file(path)
             if progress:
                 progress(len(results), total)
+        if arrived and results:
+            arrived(list(results.values()))
         return [results[p] for p in paths]
     if pool is not None:
-        return _ingest_parallel(pool, paths, jobs, progress, idle)
+        return _ingest_parallel(pool, paths, jobs, progress, idle, arrived)
     with ProcessPoolExecutor(max_workers=min(jobs, total)) as own:
-        return _ingest_parallel(own, paths, jobs, progress, idle)
+        return _ingest_parallel(own, paths, jobs, progress, idle, arrived)
 
 
 def _ingest_parallel(pool: ProcessPoolExecutor, paths: Sequence[str], jobs: int,
-                     progress: Callable[[int, int], None] | None, idle: Callable[[], None] | None
-                     ) -> list[Ingested]:
+                     progress: Callable[[int, int], None] | None, idle: Callable[[], None] | None,
+                     arrived: Callable[[list[Ingested]], None] | None) -> list[Ingested]:
     """``ingest_many`` on worker processes (a file that crashes a worker is read again alone)."""
     total = len(paths)
     results: dict[str, Ingested] = {}
@@ -260,17 +265,22 @@ def _ingest_parallel(pool: ProcessPoolExecutor, paths: Sequence[str], jobs: int,
         for fut in done:
             chunk = pending.pop(fut)
             try:
-                for item in fut.result():
-                    results[item.facts.path] = item
+                batch = fut.result()
             except BrokenProcessPool:
                 retry += chunk
+                continue
             except Exception:  # noqa: BLE001 - e.g. a result that cannot travel back: read here
-                for path in chunk:
-                    results[path] = ingest_file(path)
+                batch = [ingest_file(path) for path in chunk]
+            for item in batch:
+                results[item.facts.path] = item
+            if arrived:
+                arrived(batch)
         if progress:
             progress(len(results), total)
     for path in retry:  # a worker died (a file crashed the native reader): one process per file
         results[path] = _isolated(path)
+        if arrived:
+            arrived([results[path]])
         if progress:
             progress(len(results), total)
     return [results[p] for p in paths]

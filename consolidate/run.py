@@ -180,8 +180,7 @@ def _ingest(found: list[FoundFile], store: Store, form: Form, year: int, jobs: i
     results = store.cached_results(unchanged)
     to_read = [p for p in excel if p not in results]
     fresh = ingest_many(to_read, jobs, (lambda d, t: progress("Đọc tệp", d, t)) if progress else None,
-                        pool=pool, idle=lambda: _prepare_later_steps(form, year))
-    store.save(fresh)
+                        pool=pool, idle=lambda: _prepare_later_steps(form, year), arrived=store.save)
     for item in fresh:
         results[item.facts.path] = item
     return results, len(fresh), len(results) - len(fresh)

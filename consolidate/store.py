@@ -207,8 +207,11 @@ class Store:
     def save(self, results: Sequence[Ingested]) -> None:
         """Record newly read files and their returns (values included), in one transaction.
 
+        Called with each batch of files as the workers return it, so what was read is kept
+        even if the run stops before the end.
+
         Args:
-            results: what ``ingest_many`` returned.
+            results: results of ``ingest_many`` (a batch of them or all).
         """
         now = _now()
         with self.con:
