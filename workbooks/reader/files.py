@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from html import unescape  # XML's five entities and numeric references are a subset of HTML's
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from workbooks.reader.grid import Grid, TableRef
 from workbooks.reader.model import ReturnRejected
+from workbooks.reader.package import Package, open_package
 
 MAX_BYTES = 50 * 1024 * 1024
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -45,13 +47,13 @@ def _sniff(path: Path) -> str:
                   "tệp phụ lục đã điền.")
 
 
-def _core_xml(zf: zipfile.ZipFile, names_in_zip: set[str]) -> bytes | None:
+def _core_xml(package: Package) -> bytes | None:
     """``docProps/core.xml`` of an open package; None when absent or unreadable."""
-    if "docProps/core.xml" not in names_in_zip:
+    if "docProps/core.xml" not in package.names:
         return None
     try:
-        return zf.read("docProps/core.xml")
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError):
+        return package.read("docProps/core.xml")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, zlib.error):
         return None
 
 
@@ -97,13 +99,13 @@ def _part_path(base: str, target: str) -> str:
     return "/".join(parts)
 
 
-def _rels(zf: zipfile.ZipFile, names_in_zip: set[str], part: str) -> list[dict[str, str]]:
+def _rels(package: Package, part: str) -> list[dict[str, str]]:
     """Relationships of a part (``xl/workbook.xml`` → ``xl/_rels/workbook.xml.rels``)."""
     folder, _, name = part.rpartition("/")
     rels = f"{folder}/_rels/{name}.rels"
-    if rels not in names_in_zip:
+    if rels not in package.names:
         return []
-    return [_attrs(a) for a in _RELATIONSHIP.findall(zf.read(rels).decode("utf-8", "replace"))]
+    return [_attrs(a) for a in _RELATIONSHIP.findall(package.read(rels).decode("utf-8", "replace"))]
 
 
 def _table_ref(xml: str, sheet: str) -> tuple[str, TableRef] | None:
@@ -125,9 +127,9 @@ def _table_ref(xml: str, sheet: str) -> tuple[str, TableRef] | None:
                           bottom - total_rows, columns)
 
 
-def _tables(zf: zipfile.ZipFile, names_in_zip: set[str], workbook: str) -> dict[str, TableRef]:
+def _tables(package: Package, workbook: str) -> dict[str, TableRef]:
     """Excel Tables of the package: lower-case name -> position (sheet, header row, columns)."""
-    targets = {r.get("Id"): r.get("Target", "") for r in _rels(zf, names_in_zip, "xl/workbook.xml")}
+    targets = {r.get("Id"): r.get("Target", "") for r in _rels(package, "xl/workbook.xml")}
     out: dict[str, TableRef] = {}
     for sheet_tag in _SHEET.findall(workbook):
         attrs = _attrs(sheet_tag)
@@ -135,12 +137,12 @@ def _tables(zf: zipfile.ZipFile, names_in_zip: set[str], workbook: str) -> dict[
         if not target:
             continue
         sheet_part = _part_path("xl/workbook.xml", target)
-        for rel in _rels(zf, names_in_zip, sheet_part):
+        for rel in _rels(package, sheet_part):
             if not rel.get("Type", "").endswith("/table"):
                 continue
             table_part = _part_path(sheet_part, rel.get("Target", ""))
-            if table_part in names_in_zip:
-                found = _table_ref(zf.read(table_part).decode("utf-8", "replace"), attrs.get("name", ""))
+            if table_part in package.names:
+                found = _table_ref(package.read(table_part).decode("utf-8", "replace"), attrs.get("name", ""))
                 if found:
                     out[found[0].lower()] = found[1]
     return out
@@ -159,20 +161,19 @@ def _zip_parts(path: Path, core: list[bytes | None] | None = None
             to it, read in the same pass before anything can be rejected.
     """
     try:
-        with zipfile.ZipFile(path) as zf:
-            names_in_zip = set(zf.namelist())
-            if core is not None:
-                core.append(_core_xml(zf, names_in_zip))
-            if "xl/workbook.xml" not in names_in_zip:
-                if "content.xml" in names_in_zip:  # OpenDocument: calamine reads it
-                    return {}, {}, {}
-                raise _reject(path, "not_excel", "Tệp là tệp nén/Office nhưng không phải bảng tính Excel "
-                              "(có thể là tệp Word đổi đuôi). Hãy gửi đúng tệp phụ lục.")
-            workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-            custom = (zf.read("docProps/custom.xml").decode("utf-8", "replace")
-                      if "docProps/custom.xml" in names_in_zip else "")
-            tables = _tables(zf, names_in_zip, workbook)
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError) as exc:
+        package = open_package(path)
+        if core is not None:
+            core.append(_core_xml(package))
+        if "xl/workbook.xml" not in package.names:
+            if "content.xml" in package.names:  # OpenDocument: calamine reads it
+                return {}, {}, {}
+            raise _reject(path, "not_excel", "Tệp là tệp nén/Office nhưng không phải bảng tính Excel "
+                          "(có thể là tệp Word đổi đuôi). Hãy gửi đúng tệp phụ lục.")
+        workbook = package.read("xl/workbook.xml").decode("utf-8", "replace")
+        custom = (package.read("docProps/custom.xml").decode("utf-8", "replace")
+                  if "docProps/custom.xml" in package.names else "")
+        tables = _tables(package, workbook)
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError, zlib.error) as exc:
         raise _reject(path, "damaged", f"Tệp bị hỏng, không mở được ({exc.__class__.__name__}). "
                       "Hãy lưu lại tệp trong Excel rồi gửi lại.") from exc
     names = {}
