@@ -99,6 +99,40 @@ class FastDataWorksheet(Worksheet):
             left.append(i)
         return left
 
+    def write_row_xml(self, row: int, last_col: int, cells_xml: str) -> bool:
+        """Store a row whose cells are already rendered (``<c>`` elements; ``string_cell_xml`` for text).
+
+        For wide rows of many values (the "Theo đơn vị" sheet): one string per row instead of a
+        cell object per value.
+
+        Args:
+            row: 0-based row.
+            last_col: the last column the row may hold (for Excel's row spans).
+            cells_xml: the ``<c>`` elements of the row, in column order, from column 0 on.
+
+        Returns:
+            False when nothing was stored (constant-memory mode, cells already written in the
+            row, or beyond Excel's limits): write the row cell by cell instead.
+        """
+        if self.constant_memory or self.table.get(row) or row in self._raw_rows or (
+                self._check_dimensions(row, 0) or self._check_dimensions(row, last_col)):
+            return False
+        self._raw_rows[row] = (cells_xml, 0, last_col)
+        return True
+
+    def string_cell_xml(self, ref: str, xf: int, text: str) -> str:
+        """A text cell (shared string, cut to Excel's limit) as XML, for ``write_row_xml``.
+
+        Args:
+            ref: the cell ("AB12").
+            xf: the cell format's index (``Format._get_xf_index()``).
+            text: the text (always text: never a formula, number or link).
+
+        Returns:
+            The ``<c>`` element.
+        """
+        return f'<c r="{ref}" s="{xf}" t="s"><v>{self.str_table._get_shared_string_index(text[:MAX_TEXT])}</v></c>'
+
     def write_numbers(self, row: int, cols: Sequence[int], numbers: Sequence[float], fmt: Format) -> None:
         """Write finite numbers in one row with one format (as ``write_number`` each, faster).
 
@@ -185,6 +219,18 @@ class FastDataWorksheet(Worksheet):
 
 
 _COL_NAMES: dict[int, str] = {}
+
+
+def column_names(count: int) -> list[str]:
+    """Column letters of the first ``count`` columns ("A", "B", …).
+
+    Args:
+        count: how many.
+
+    Returns:
+        The letters, by 0-based column.
+    """
+    return [_col_name(c) for c in range(count)]
 
 
 def _serial(value: date) -> float:

@@ -27,6 +27,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -542,12 +543,48 @@ def test_workbook_sheets_totals_and_charts(formula_round: Consolidation, form: F
     assert keyed[("I.1.a", "sum")][level_col] == agg.value("I.1.a", "year", "sum", SCOPE_LEVEL, "xa")
     units = list(wb[UNITS_SHEET].iter_rows(min_row=5, values_only=True))
     assert len(units) == len(formula_round.used)
+    matrix = agg.matrix
+    assert [row[0] for row in units] == agg.units["unit_code"].tolist()
+    for i, row in enumerate(units):  # every value of the matrix in its cell, blanks left empty
+        for j, cell in enumerate(matrix.cells):
+            number, text = matrix.numbers[i, j], matrix.texts[i, j]
+            textual = cell.role == "text" or cell.kind in {"text", "date", "yesno"}
+            expected = (text or None) if textual else (None if math.isnan(number) else number)
+            assert row[6 + j] == expected, (i, cell)
     assert len(list(wb[MISSING_SHEET].iter_rows(min_row=2, max_col=1, values_only=True))) >= 1
     with zipfile.ZipFile(path) as zf:
         charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) >= 2
         chart_xml = zf.read(charts[0]).decode()
         assert "Biểu đồ" in chart_xml and "<c:ser>" in chart_xml
+
+
+def test_unit_rows_rendered_as_xml_or_cell_by_cell(tmp_path: Path) -> None:
+    """A "Theo đơn vị" row: numbers, texts (formula-like ones too) and blanks; infinite numbers are
+    left blank; a row whose lead values are not all text is written cell by cell, the same."""
+    import xlsxwriter
+
+    from consolidate.cells import WORKBOOK_OPTIONS, Formats
+    from consolidate.fast_sheet import FastDataWorksheet
+    from consolidate.output import _unit_row_by_cell, _UnitRowXml
+
+    path = tmp_path / "hang.xlsx"
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    ws = wb.add_worksheet("Theo đơn vị", worksheet_class=FastDataWorksheet)
+    fmts = Formats(wb)
+    rows = _UnitRowXml(ws, fmts, 2, [0, 2, 3], [1, 4])
+    numbers = np.array([1.5, np.nan, np.inf, 7.0, np.nan])
+    texts = np.array([None, "=1+1", None, None, "Có"], dtype=object)
+    assert rows.write(0, ["U1", None], numbers, texts)
+    assert not rows.write(1, ["U2", 3], numbers, texts)  # an int among the lead values
+    _unit_row_by_cell(ws, fmts, 1, 2, ["U2", 3], numbers, texts, [1, 4])
+    assert not rows.write(0, ["U1", ""], numbers, texts)  # the row is taken
+    wb.close()
+    sheet = openpyxl.load_workbook(path).active
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["U1", None, 1.5, "=1+1", None, 7, "Có"],
+                                                                     ["U2", 3, 1.5, "=1+1", None, 7, "Có"]]
+    assert sheet["D1"].data_type == sheet["D2"].data_type == "s"
+    assert sheet["C1"].number_format == sheet["C2"].number_format == "#,##0.0#"
 
 
 def test_formula_like_text_stays_text(formula_round: Consolidation, form: Form) -> None:
