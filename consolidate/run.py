@@ -40,6 +40,7 @@ from workbooks.registry import Registry, RegistryError, Unit, load_registry
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from consolidate.aggregate import Aggregates
     from validators import Report
@@ -167,9 +168,35 @@ def _stat(path: str) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
+class _Arrivals:
+    """What this process does with each batch of files while the workers read on.
+
+    It stores them and unpacks their values, so that stacking after reading only joins tables.
+
+    Attributes:
+        tables: file path -> record table of its return (files read in this run).
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.tables: dict[str, pa.Table] = {}
+
+    def __call__(self, batch: list[Ingested]) -> None:
+        self.store.save(batch)
+        for item in batch:
+            if item.ret is not None:
+                self.tables[item.facts.path] = decode_table(item.ret.blob)
+
+
 def _ingest(found: list[FoundFile], store: Store, form: Form, year: int, jobs: int | None,
-            pool: ProcessPoolExecutor | None, progress: Progress | None) -> tuple[dict[str, Ingested], int, int]:
-    """Results for every Excel file: reused from the store when unchanged, else read."""
+            pool: ProcessPoolExecutor | None, progress: Progress | None
+            ) -> tuple[dict[str, Ingested], dict[str, pa.Table], int, int]:
+    """Results for every Excel file: reused from the store when unchanged, else read.
+
+    Returns:
+        (file path -> result, file path -> record table of the returns read in this run,
+        files read, files reused).
+    """
     excel = [f.path for f in found if f.excel]
     known = store.known(excel)
     unchanged = []
@@ -179,11 +206,12 @@ def _ingest(found: list[FoundFile], store: Store, form: Form, year: int, jobs: i
             unchanged.append(path)
     results = store.cached_results(unchanged)
     to_read = [p for p in excel if p not in results]
+    arrivals = _Arrivals(store)
     fresh = ingest_many(to_read, jobs, (lambda d, t: progress("Đọc tệp", d, t)) if progress else None,
-                        pool=pool, idle=lambda: _prepare_later_steps(form, year), arrived=store.save)
+                        pool=pool, idle=lambda: _prepare_later_steps(form, year), arrived=arrivals)
     for item in fresh:
         results[item.facts.path] = item
-    return results, len(fresh), len(results) - len(fresh)
+    return results, arrivals.tables, len(fresh), len(results) - len(fresh)
 
 
 def _import(names: tuple[str, ...]) -> None:
@@ -227,20 +255,23 @@ def _worker_pool(jobs: int | None) -> Iterator[ProcessPoolExecutor | None]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def stack_values(chosen: list[tuple[str, Candidate]]) -> pd.DataFrame:
+def stack_values(chosen: list[tuple[str, Candidate]], decoded: dict[str, pa.Table] | None = None) -> pd.DataFrame:
     """Stack the values of the chosen returns into one frame.
 
     Args:
         chosen: (return id = file path in the folder, candidate) pairs, in output order.
+        decoded: record tables already unpacked, by file path (the others are unpacked here).
 
     Returns:
         A frame with ``VALUE_COLUMNS`` (text columns in pandas' string dtype).
     """
+    decoded = decoded or {}
     tables, identities = [], []
     for rid, cand in chosen:
         ret = cand.item.ret
         assert ret is not None
-        tables.append(decode_table(ret.blob))
+        table = decoded.get(cand.item.facts.path)
+        tables.append(table if table is not None else decode_table(ret.blob))
         identities.append((rid, ret.unit_code, ret.form_id))
     return stack_frames(tables, identities)
 
@@ -465,7 +496,7 @@ def _run_steps(form: Form, registry: Registry, year: int, root: Path, found: lis
     try:
         t = time.perf_counter()
         run_id = db.start_run(str(root.resolve()), form.id, year, include_errors, deadline, str(out_path))
-        results, n_read, n_cached = _ingest(found, db, form, year, jobs, pool, progress)
+        results, decoded, n_read, n_cached = _ingest(found, db, form, year, jobs, pool, progress)
         if pool is not None:  # reading is done: no other process or thread runs from here on
             pool.shutdown(wait=True)
         timings["read"] = time.perf_counter() - t
@@ -476,7 +507,8 @@ def _run_steps(form: Form, registry: Registry, year: int, root: Path, found: lis
         order = {u.code: i for i, u in enumerate(registry.units)}
         winners = sorted(selection.winners.items(), key=lambda kv: order.get(kv[0], len(order)))
         chosen = [(cand.found.rel, cand) for _, cand in winners]
-        values = stack_values(chosen)
+        values = stack_values(chosen, decoded)
+        del decoded
         timings["select"] = time.perf_counter() - t
 
         t = time.perf_counter()
