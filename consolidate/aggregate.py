@@ -145,7 +145,7 @@ def build_matrix(values: pd.DataFrame, form: Form, return_ids: list[str]) -> Mat
     mask = (values["item"].to_numpy() == 0) & values["sheet_id"].isin(indicator_ids).to_numpy(dtype=bool)
     part = _rows(values, mask, ["return_id", "code", "column", "number", "text"])
     if len(part) and len(cells):
-        rows = pd.Index(return_ids).get_indexer(part["return_id"])
+        rows = positions_in(part["return_id"], return_ids)
         cols = _cell_positions(part, cells)
         ok = (rows >= 0) & (cols >= 0)
         rows, cols = rows[ok], cols[ok]
@@ -153,8 +153,27 @@ def build_matrix(values: pd.DataFrame, form: Form, return_ids: list[str]) -> Mat
         kinds = np.array([c.role == "text" or c.kind in TEXT_KINDS for c in cells])
         textual = kinds[cols]
         at = np.flatnonzero(ok)[textual]
-        texts[rows[textual], cols[textual]] = part["text"].to_numpy(dtype=object)[at] if len(at) else None
+        if len(at):  # only the text cells' texts become Python strings
+            texts[rows[textual], cols[textual]] = part["text"].take(at).to_numpy(dtype=object)
     return Matrix(list(return_ids), cells, numbers, texts)
+
+
+def positions_in(keys: pd.Series, order: list[str]) -> np.ndarray:
+    """Position in ``order`` of every key (-1 when absent).
+
+    The keys are factorised first (in Arrow for text columns), so only the distinct ones are
+    looked up: one per return instead of one per value.
+
+    Args:
+        keys: e.g. the ``return_id`` of every value.
+        order: e.g. the return ids in matrix row order.
+
+    Returns:
+        An integer array as long as ``keys``.
+    """
+    codes, uniques = pd.factorize(keys)
+    lookup = pd.Index(order).get_indexer(uniques)
+    return lookup[codes] if len(codes) else np.zeros(0, dtype=np.intp)
 
 
 def _rows(values: pd.DataFrame, mask: np.ndarray, columns: list[str]) -> pd.DataFrame:
@@ -380,12 +399,12 @@ def _list_frames(values: pd.DataFrame, form: Form, units: pd.DataFrame) -> dict[
         if part.empty:
             out[sheet.id] = pd.DataFrame(columns=lead + keys)
             continue
-        pos = order.get_indexer(part["return_id"])
+        pos = positions_in(part["return_id"], list(order))
         item = part["item"].to_numpy()
         row_key = pos.astype(np.int64) * 1_000_000 + item
         uniq, row_of = np.unique(row_key, return_inverse=True)
-        col_of = pd.Index(keys).get_indexer(part["column"])
-        shown = np.where(part["kind"].to_numpy() == "count", part["number"].to_numpy(dtype=object),
+        col_of = positions_in(part["column"], keys)
+        shown = np.where(part["kind"].eq("count").to_numpy(dtype=bool), part["number"].to_numpy(dtype=object),
                          part["text"].to_numpy(dtype=object))
         grid = np.full((len(uniq), len(keys)), None, dtype=object)
         ok = col_of >= 0
@@ -393,8 +412,8 @@ def _list_frames(values: pd.DataFrame, form: Form, units: pd.DataFrame) -> dict[
         first = np.full(len(uniq), -1)
         first[row_of[::-1]] = np.arange(len(part))[::-1]  # first record of every row
         frame = pd.DataFrame(grid, columns=keys)
-        frame.insert(0, "return_id", part["return_id"].to_numpy(dtype=object)[first])
-        frame.insert(1, "group", part["code"].to_numpy(dtype=object)[first])
+        frame.insert(0, "return_id", part["return_id"].take(first).to_numpy(dtype=object))
+        frame.insert(1, "group", part["code"].take(first).to_numpy(dtype=object))
         frame.insert(2, "item", item[first])
         rows = pd.Series(part["row"].to_numpy()).groupby(row_of).min().to_numpy()
         frame.insert(3, "row", rows)
