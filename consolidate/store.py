@@ -99,6 +99,14 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
+def _return_row(ret: ReturnData, facts: FileFacts, reader: str, now: str) -> tuple:
+    """The ``returns`` row of a return read from a file."""
+    return (ret.sha256, ret.form_id, ret.form_version, ret.unit_code, ret.unit_name, ret.level, ret.period,
+            ret.generated_at, facts.saved_at, facts.mtime.isoformat(timespec="seconds"), facts.size, facts.path,
+            json.dumps(ret.meta, ensure_ascii=False), _notice_json(ret.notices), ret.n_values, reader, now,
+            ret.blob)
+
+
 def _notice_json(notices: Sequence[Notice]) -> str:
     return json.dumps([{"id": n.id, "severity": n.severity, "sheet": n.sheet, "cell": n.cell,
                         "value": _sql_value(n.value), "params": n.params} for n in notices],
@@ -192,18 +200,6 @@ class Store:
                 out[path] = Ingested(facts, reason=reason or "", message=message or "", cached=True)
         return out
 
-    def has_return(self, sha256: str) -> bool:
-        """Tell whether a return is stored.
-
-        Args:
-            sha256: the content hash.
-
-        Returns:
-            True when stored by the current reader.
-        """
-        row = self.con.execute("SELECT reader FROM returns WHERE sha256 = ?", (sha256,)).fetchone()
-        return row is not None and row[0] == self.signature
-
     def save(self, results: Sequence[Ingested]) -> None:
         """Record newly read files and their returns (values included), in one transaction.
 
@@ -215,30 +211,38 @@ class Store:
         """
         now = _now()
         with self.con:
+            self.con.executemany(
+                "INSERT INTO files (path, size, mtime_ns, sha256, saved_at, reader, outcome, reason, "
+                "message, first_seen, last_read) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO "
+                "UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, "
+                "saved_at=excluded.saved_at, reader=excluded.reader, outcome=excluded.outcome, "
+                "reason=excluded.reason, message=excluded.message, last_read=excluded.last_read",
+                [(f.path, f.size, f.mtime_ns, f.sha256, f.saved_at, self.signature,
+                  "return" if item.ret is not None else "rejected", item.reason, item.message, now, now)
+                 for item in results for f in (item.facts,)])
+            first: dict[str, Ingested] = {}  # one row per content: the first file that has it
             for item in results:
-                f = item.facts
-                outcome = "return" if item.ret is not None else "rejected"
-                self.con.execute(
-                    "INSERT INTO files (path, size, mtime_ns, sha256, saved_at, reader, outcome, reason, "
-                    "message, first_seen, last_read) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO "
-                    "UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, "
-                    "saved_at=excluded.saved_at, reader=excluded.reader, outcome=excluded.outcome, "
-                    "reason=excluded.reason, message=excluded.message, last_read=excluded.last_read",
-                    (f.path, f.size, f.mtime_ns, f.sha256, f.saved_at, self.signature, outcome, item.reason,
-                     item.message, now, now))
-                if item.ret is not None and not self.has_return(f.sha256):
-                    self._save_return(item.ret, f, now)
+                if item.ret is not None:
+                    first.setdefault(item.ret.sha256, item)
+            stored = self._stored_by_this_reader(list(first))
+            new = [item for sha, item in first.items() if sha not in stored]
+            self.con.executemany("DELETE FROM returns WHERE sha256 = ?",  # read by an older reader
+                                 [(item.facts.sha256,) for item in new])
+            self.con.executemany(
+                "INSERT INTO returns (sha256, form_id, form_version, unit_code, unit_name, level, period, "
+                "generated_at, saved_at, file_mtime, size, first_path, meta_json, notices_json, n_values, "
+                "reader, read_at, values_blob) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [_return_row(item.ret, item.facts, self.signature, now) for item in new if item.ret is not None])
 
-    def _save_return(self, ret: ReturnData, facts: FileFacts, now: str) -> None:
-        self.con.execute("DELETE FROM returns WHERE sha256 = ?", (ret.sha256,))  # read by an older reader
-        self.con.execute(
-            "INSERT INTO returns (sha256, form_id, form_version, unit_code, unit_name, level, period, "
-            "generated_at, saved_at, file_mtime, size, first_path, meta_json, notices_json, n_values, reader, "
-            "read_at, values_blob) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (ret.sha256, ret.form_id, ret.form_version, ret.unit_code, ret.unit_name, ret.level, ret.period,
-             ret.generated_at, facts.saved_at, facts.mtime.isoformat(timespec="seconds"), facts.size,
-             facts.path, json.dumps(ret.meta, ensure_ascii=False), _notice_json(ret.notices),
-             ret.n_values, self.signature, now, ret.blob))
+    def _stored_by_this_reader(self, shas: list[str]) -> set[str]:
+        """The content hashes among ``shas`` whose return this reader stored already."""
+        found: set[str] = set()
+        for i in range(0, len(shas), 500):
+            part = shas[i:i + 500]
+            found.update(sha for (sha,) in self.con.execute(
+                f"SELECT sha256 FROM returns WHERE reader = ? AND sha256 IN ({','.join('?' * len(part))})",
+                (self.signature, *part)))
+        return found
 
     def load_returns(self, shas: Iterable[str]) -> dict[str, ReturnData]:
         """Load stored returns (values included).
