@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 import zlib
@@ -25,20 +26,23 @@ def _reject(path: Path, reason: str, message: str) -> ReturnRejected:
     return ReturnRejected(path.name, reason, message)
 
 
-def _sniff(path: Path) -> str:
-    """'zip', 'ole' — or raise ReturnRejected for empty, huge, encrypted, non-Excel files."""
+def _read(path: Path) -> bytes:
+    """The file's bytes, or ReturnRejected for an empty or too large file."""
     size = path.stat().st_size
-    if size == 0:
-        raise _reject(path, "empty", "Tệp rỗng (0 byte). Hãy gửi lại tệp Excel đã điền.")
     if size > MAX_BYTES:
         raise _reject(path, "too_large", f"Tệp quá lớn ({size // 1_048_576} MB). Hãy xóa các sheet, "
                       "hình ảnh không cần thiết rồi gửi lại.")
-    with path.open("rb") as fh:
-        head = fh.read(8)
+    return path.read_bytes()
+
+
+def _sniff(path: Path, data: bytes) -> str:
+    """'zip', 'ole' — or raise ReturnRejected for empty, encrypted, non-Excel files."""
+    if not data:
+        raise _reject(path, "empty", "Tệp rỗng (0 byte). Hãy gửi lại tệp Excel đã điền.")
+    head = data[:8]
     if head.startswith(_ZIP):
         return "zip"
     if head == _OLE:
-        data = path.read_bytes()
         if _ENCRYPTED_MARK in data:
             raise _reject(path, "encrypted", "Tệp được đặt mật khẩu nên không đọc được. Hãy gỡ mật khẩu "
                           "(Tệp > Thông tin > Bảo vệ sổ làm việc) rồi gửi lại.")
@@ -148,7 +152,7 @@ def _tables(package: Package, workbook: str) -> dict[str, TableRef]:
     return out
 
 
-def _zip_parts(path: Path, core: list[bytes | None] | None = None
+def _zip_parts(path: Path, data: bytes, core: list[bytes | None] | None = None
                ) -> tuple[dict[str, str], dict[str, str], dict[str, TableRef]]:
     """Defined names, custom properties and Excel Tables of an OOXML package.
 
@@ -156,12 +160,13 @@ def _zip_parts(path: Path, core: list[bytes | None] | None = None
     XML parser; the parts are machine-written).
 
     Args:
-        path: the package.
+        path: the package (named in rejections).
+        data: its bytes.
         core: when given, ``docProps/core.xml`` (None when absent or unreadable) is appended
             to it, read in the same pass before anything can be rejected.
     """
     try:
-        package = open_package(path)
+        package = open_package(data)
         if core is not None:
             core.append(_core_xml(package))
         if "xl/workbook.xml" not in package.names:
@@ -188,9 +193,9 @@ def _zip_parts(path: Path, core: list[bytes | None] | None = None
     return names, props, tables
 
 
-def _open(path: Path, kind: str) -> calamine.CalamineWorkbook:
+def _open(path: Path, data: bytes) -> calamine.CalamineWorkbook:
     try:
-        return calamine.CalamineWorkbook.from_path(str(path))
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as first:  # noqa: BLE001 - calamine raises several private error types
         text = str(first)
         if re.search(r"password|encrypt", text, re.I):
@@ -215,11 +220,12 @@ def grid_from_file(path: str | Path) -> Grid:
     return grid_and_core_from_file(path)[0]
 
 
-def grid_and_core_from_file(path: str | Path) -> tuple[Grid, bytes | None]:
+def grid_and_core_from_file(path: str | Path, data: bytes | None = None) -> tuple[Grid, bytes | None]:
     """``grid_from_file`` plus the package's ``docProps/core.xml``, read in the same zip pass.
 
     Args:
         path: .xlsx, .xlsm, .xls (or .ods) file.
+        data: its bytes when the caller has read them already (the file is read once).
 
     Returns:
         (the grid, the bytes of ``docProps/core.xml``: None when the file is not a zip package
@@ -229,10 +235,11 @@ def grid_and_core_from_file(path: str | Path) -> tuple[Grid, bytes | None]:
         ReturnRejected: as ``grid_from_file``.
     """
     path = Path(path)
-    kind = _sniff(path)
+    data = _read(path) if data is None else data
+    kind = _sniff(path, data)
     core: list[bytes | None] = []
-    names, props, tables = _zip_parts(path, core) if kind == "zip" else ({}, {}, {})
-    book = _open(path, kind)
+    names, props, tables = _zip_parts(path, data, core) if kind == "zip" else ({}, {}, {})
+    book = _open(path, data)
     sheets, hidden = {}, set()
     try:
         for meta in book.sheets_metadata:

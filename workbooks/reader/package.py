@@ -15,7 +15,6 @@ import io
 import struct
 import zipfile
 import zlib
-from pathlib import Path
 from typing import Protocol
 
 _END = b"PK\x05\x06"
@@ -99,19 +98,18 @@ def _directory(data: bytes) -> dict[str, tuple[int, int, int, int, int]] | None:
     return entries if at == end else None
 
 
-def open_package(path: Path) -> Package:
+def open_package(data: bytes) -> Package:
     """Open a zip package for reading its parts.
 
     Args:
-        path: the file (read once, whole: returns are small).
+        data: the file's bytes (returns are small: read whole).
 
     Returns:
         The package.
 
     Raises:
-        zipfile.BadZipFile, OSError: the file is not a readable zip package.
+        zipfile.BadZipFile: the bytes are not a readable zip package.
     """
-    data = path.read_bytes()
     entries = _directory(data)
     if entries is not None:
         return _Parts(data, entries)
