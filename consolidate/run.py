@@ -234,6 +234,28 @@ def _prepare_later_steps(form: Form, year: int) -> None:
         if isinstance(part, cached_property):
             with suppress(Exception):
                 getattr(ctx, name)
+    with suppress(Exception):
+        _check_one_value(form, year)
+
+
+def _check_one_value(form: Form, year: int) -> None:
+    """Run the checks once on a single made-up value (the findings are dropped).
+
+    pandera sets up its validation machinery on the first validation of the process (a
+    hundred modules, a twentieth of a second); done here, the real check does not wait for it.
+    """
+    import pandas as pd
+
+    from validators import validate_values
+    from workbooks.catalog.model import IndicatorSheet
+    from workbooks.reader.model import VALUE_COLUMNS
+
+    sheet = next((s for s in form.sheets if isinstance(s, IndicatorSheet) and s.indicators), None)
+    if sheet is None:
+        return
+    value = ["", "", form.id, sheet.id, sheet.name, sheet.indicators[0].code, sheet.columns[0].key, 0, 1, "A1",
+             "count", 1, 1.0, "", ""]
+    validate_values(form, pd.DataFrame([value], columns=VALUE_COLUMNS), None, year)
 
 
 @contextmanager
