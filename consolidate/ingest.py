@@ -22,7 +22,7 @@ from datetime import datetime
 from consolidate.blob import encode_records, plain
 from consolidate.model import FileFacts, Ingested, ReturnData
 from workbooks.catalog.loader import load_catalog
-from workbooks.reader.files import MAX_BYTES, grid_and_core_from_file
+from workbooks.reader.files import MAX_BYTES, core_properties, grid_and_core_from_file
 from workbooks.reader.identify import Identity
 from workbooks.reader.model import Notice, ReturnRejected
 from workbooks.reader.read import read_records as read_grid_records
@@ -66,14 +66,16 @@ def saved_time(core: bytes | None) -> str:
     return modified.isoformat(timespec="seconds")
 
 
-def _saved_at(path: str, head: bytes) -> str:
-    """``saved_time`` of a file, opening it on its own (files the reader rejected).
+def _saved_at(path: str, head: bytes, data: bytes | None = None) -> str:
+    """``saved_time`` of a file the reader rejected, from its bytes when in hand, else from the file.
 
     Returns:
         Local naive ISO time, or "".
     """
     if not head.startswith(_ZIP):
         return ""
+    if data is not None:
+        return saved_time(core_properties(data))
     try:
         with zipfile.ZipFile(path) as zf:
             core = zf.read("docProps/core.xml")
@@ -154,15 +156,15 @@ def ingest_file(path: str) -> Ingested:
     try:
         ident, records, notices, core = read_records(path, data)
     except Exception as exc:  # noqa: BLE001 - a file must never stop the whole consolidation
-        return _rejected(replace(facts, saved_at=_saved_at(path, head)), exc, start)
-    data = ReturnData(
+        return _rejected(replace(facts, saved_at=_saved_at(path, head, data)), exc, start)
+    ret = ReturnData(
         sha256=facts.sha256, form_id=ident.form.id, form_version=ident.version, unit_code=ident.unit_code,
         unit_name=ident.unit_name, level=ident.level, period=ident.period, meta=dict(ident.meta),
         notices=[_plain_notice(n) for n in notices], blob=encode_records(records),
         n_values=len(records),
     )
     facts = replace(facts, saved_at=saved_time(core))
-    return Ingested(facts, data, seconds=time.perf_counter() - start)
+    return Ingested(facts, ret, seconds=time.perf_counter() - start)
 
 
 def _rejected(facts: FileFacts, exc: Exception, start: float) -> Ingested:

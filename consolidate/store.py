@@ -99,6 +99,13 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
+def _file_row(item: Ingested, reader: str, now: str) -> tuple:
+    """The ``files`` row of a file just read."""
+    f = item.facts
+    return (f.path, f.size, f.mtime_ns, f.sha256, f.saved_at, reader, "return" if item.ret is not None else "rejected",
+            item.reason, item.message, now, now)
+
+
 def _return_row(ret: ReturnData, facts: FileFacts, reader: str, now: str) -> tuple:
     """The ``returns`` row of a return read from a file."""
     return (ret.sha256, ret.form_id, ret.form_version, ret.unit_code, ret.unit_name, ret.level, ret.period,
@@ -217,9 +224,7 @@ class Store:
                 "UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, "
                 "saved_at=excluded.saved_at, reader=excluded.reader, outcome=excluded.outcome, "
                 "reason=excluded.reason, message=excluded.message, last_read=excluded.last_read",
-                [(f.path, f.size, f.mtime_ns, f.sha256, f.saved_at, self.signature,
-                  "return" if item.ret is not None else "rejected", item.reason, item.message, now, now)
-                 for item in results for f in (item.facts,)])
+                [_file_row(item, self.signature, now) for item in results])
             first: dict[str, Ingested] = {}  # one row per content: the first file that has it
             for item in results:
                 if item.ret is not None:

@@ -27,7 +27,7 @@ def _reject(path: Path, reason: str, message: str) -> ReturnRejected:
 
 
 def _read(path: Path) -> bytes:
-    """The file's bytes, or ReturnRejected for an empty or too large file."""
+    """The file's bytes, or ReturnRejected for a file too large to be a return."""
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise _reject(path, "too_large", f"Tệp quá lớn ({size // 1_048_576} MB). Hãy xóa các sheet, "
@@ -58,6 +58,21 @@ def _core_xml(package: Package) -> bytes | None:
     try:
         return package.read("docProps/core.xml")
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, zlib.error):
+        return None
+
+
+def core_properties(data: bytes) -> bytes | None:
+    """``docProps/core.xml`` of a zip package given as bytes.
+
+    Args:
+        data: the file's bytes.
+
+    Returns:
+        The part, or None when the bytes are not a readable package or the part is absent.
+    """
+    try:
+        return _core_xml(open_package(data))
+    except (zipfile.BadZipFile, ValueError):
         return None
 
 
