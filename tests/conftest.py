@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -237,3 +238,39 @@ def soffice() -> Iterator:
     require_soffice()
     yield soffice_convert
     shutil.rmtree(lo_profile(), ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- the command line
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a user sees of one ``cchc`` run: exit code and the two streams."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        """Both streams, as a terminal shows them."""
+        return self.out + self.err
+
+
+def run_cchc(*args: str | os.PathLike, cwd: Path | None = None, timeout: float = 300,
+             env: dict[str, str] | None = None, stdin: str | None = None) -> CommandResult:
+    """Run ``cchc ARGS…`` as a user would: a fresh process of this checkout's code.
+
+    The command runs as ``python -m cchc`` with this checkout first on ``PYTHONPATH``, so the
+    code under test is the code beside this file (not another installed copy).
+    """
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "NO_COLOR": "1",
+                "PYTHONIOENCODING": "utf-8", **(env or {})}
+    proc = subprocess.run([sys.executable, "-m", "cchc", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=timeout, env=full_env, input=stdin)
+    return CommandResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cchc() -> object:
+    """``run_cchc``, as a fixture."""
+    return run_cchc
