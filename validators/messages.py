@@ -1,4 +1,4 @@
-"""The Vietnamese message catalogue (``messages.yaml``) and the Vietnamese way of writing numbers.
+"""Findings' texts: templates of the one message catalogue (``workbooks/messages``), filled.
 
 The checking code never writes a sentence: it names a template key and hands over parameters;
 :func:`render` picks the template (exact key, then ``<family>._default``, then ``_default``),
@@ -10,116 +10,36 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from workbooks.catalog import CatalogError
-from workbooks.catalog.loader import load_yaml
+from workbooks.messages import BLOCKS as _BLOCKS
+from workbooks.messages import FOLDER, MISSING, MessageCatalogueError, _Params, vi_number, vi_value
+from workbooks.messages import catalogue as shared_catalogue
 
-MESSAGES_FILE = Path(__file__).with_name("messages.yaml")
-MISSING = "…"
-_BLOCKS = ("_place", "_cells", "_bounds")
+MESSAGES_FILE = FOLDER / "findings.yaml"
 
-
-class _Params(dict):
-    """Template parameters: a placeholder nobody supplied prints as ``…`` instead of failing."""
-
-    def __missing__(self, key: str) -> str:
-        return MISSING
+__all__ = ["MISSING", "bounds", "catalogue", "check_cells", "place", "placeholders", "render", "template_key",
+           "vi_number", "vi_value"]
 
 
-def vi_number(x: Any, thousands: bool = True) -> str:
-    """Write a number the Vietnamese way.
-
-    Args:
-        x: a number (int, float, numpy scalar); anything else is returned as ``str``.
-        thousands: group thousands with dots (``1.054``); False writes ``1054``.
-
-    Returns:
-        ``"1.054"``, ``"99,9"``, ``"0,25"``; ``""`` for NaN/None.
-    """
-    if x is None or isinstance(x, bool) or not _is_number(x):
-        return "" if x is None else str(x)
-    value = float(x)
-    if math.isnan(value):
-        return ""
-    text = f"{value:,.2f}" if thousands else f"{value:.2f}"
-    text = text.rstrip("0").rstrip(".") if "." in text else text
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def _is_number(x: Any) -> bool:
-    try:
-        float(x)
-    except (TypeError, ValueError):
-        return False
-    return not isinstance(x, str)
-
-
-def vi_value(x: Any) -> str:
-    """Write a cell value for a message: numbers the Vietnamese way, dates dd/mm/yyyy.
-
-    Args:
-        x: the value (raw cell content or parsed number).
-
-    Returns:
-        The text shown between quotes or parentheses in a message.
-    """
-    if x is pd.NaT:  # a date text that could not be read back (hand-made frames)
-        return ""
-    if isinstance(x, datetime | date):
-        return f"{x:%d/%m/%Y}"
-    if isinstance(x, str):
-        return x
-    if _is_missing(x):
-        return ""
-    return vi_number(x)
-
-
-def _is_missing(x: Any) -> bool:
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
-
-
-@cache
 def catalogue() -> dict[str, Any]:
-    """The parsed and checked ``messages.yaml`` (cached).
+    """The one message catalogue (``workbooks/messages/*.yaml``), checked and cached.
 
     Returns:
         Template key -> ``{"message": str, "fix": str}`` plus the building blocks.
 
     Raises:
-        CatalogError: the file has an entry without message/fix or a malformed template.
+        CatalogError: a malformed entry, an id in two files, or no ``_default`` entry.
     """
-    data = load_yaml(MESSAGES_FILE.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or "_default" not in data:
-        raise CatalogError(MESSAGES_FILE, "_default", "thiếu mẫu thông báo mặc định")
-    for key, entry in data.items():
-        parts = entry.values() if key in _BLOCKS else _entry_texts(key, entry)
-        for text in parts:
-            _check_template(key, text)
-    return data
-
-
-def _entry_texts(key: str, entry: Any) -> list[str]:
-    if not isinstance(entry, dict) or set(entry) != {"message", "fix"}:
-        raise CatalogError(MESSAGES_FILE, key, "mỗi mẫu cần đúng hai khóa message và fix")
-    return [entry["message"], entry["fix"]]
-
-
-def _check_template(key: str, text: Any) -> None:
-    if not isinstance(text, str):
-        raise CatalogError(MESSAGES_FILE, key, "mẫu thông báo phải là chuỗi")
     try:
-        list(string.Formatter().parse(text))
-    except ValueError as exc:
-        raise CatalogError(MESSAGES_FILE, key, f"mẫu không hợp lệ: {exc}") from exc
+        data = shared_catalogue()
+    except MessageCatalogueError as exc:
+        raise CatalogError(MESSAGES_FILE, "messages", str(exc)) from exc
+    if "_default" not in data:
+        raise CatalogError(MESSAGES_FILE, "_default", "thiếu mẫu thông báo mặc định")
+    return data
 
 
 def template_key(key: str) -> str:
@@ -201,7 +121,7 @@ def bounds(lo: float | None, hi: float | None) -> str:
 @cache
 def _fields(key: str) -> frozenset[str]:
     entry = catalogue()[key]
-    parsed = [*string.Formatter().parse(entry["message"]), *string.Formatter().parse(entry["fix"])]
+    parsed = [*string.Formatter().parse(entry["message"]), *string.Formatter().parse(entry.get("fix", ""))]
     return frozenset(name for _, name, _, _ in parsed if name)
 
 
@@ -229,5 +149,5 @@ def render(key: str, params: Mapping[str, Any]) -> tuple[str, str]:
     if "place" not in params:
         values["place"] = place(str(params.get("sheet") or ""), str(params.get("cell") or ""))
     message = entry["message"].format_map(values)
-    fix = entry["fix"].format_map(values)
+    fix = entry.get("fix", "").format_map(values)
     return message.strip(), fix.strip()
