@@ -19,11 +19,8 @@ from workbooks.catalog.model import (
     Period,
     ValueColumn,
 )
+from workbooks.contract import CODE_HEADER, GROUP_HEADER, NOTE_HEADER, STT_HEADER  # noqa: F401 - re-exported
 
-CODE_HEADER = "Mã chỉ tiêu"
-GROUP_HEADER = "Mã nhóm"
-NOTE_HEADER = "Ghi chú"
-STT_HEADER = "STT"
 TOP_ROWS = 6  # title block above the header rows (sheet label, title, subtitle, unit, status)
 STATUS_ROW = 4
 

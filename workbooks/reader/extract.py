@@ -10,11 +10,11 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from workbooks.catalog.layout import IndicatorLayout, Line, ListLayout, render
 from workbooks.catalog.model import IndicatorSheet, ListSheet
+from workbooks.contract import GROUP_PREFIX
 from workbooks.reader.grid import Grid
 from workbooks.reader.locate import Found
 from workbooks.reader.model import Notice
 from workbooks.reader.parse import clean_text, parse_value
-from workbooks.writer.list_sheet import GROUP_PREFIX
 
 Record = tuple  # ordered as VALUE_COLUMNS minus the identity columns (see read.py)
 

@@ -7,16 +7,13 @@ from dataclasses import dataclass, field
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from workbooks.catalog.checks import indicator_codes
-from workbooks.catalog.layout import CODE_HEADER
 from workbooks.catalog.model import Form
+from workbooks.contract import CODE_HEADER, INFO_LABELS, INFO_NAMES, INFO_SHEET, META_SHEET, PROPERTY_PREFIX
 from workbooks.reader.grid import Grid
 from workbooks.reader.model import Notice, ReturnRejected
 from workbooks.reader.parse import clean_text
-from workbooks.writer.info_sheet import INFO_SHEET
-from workbooks.writer.metadata import META_SHEET, PROPERTY_PREFIX
-from workbooks.writer.names import INFO_NAMES
 
-_INFO_LABELS = {"unit_code": "Mã đơn vị", "unit_name": "Tên đơn vị báo cáo"}
+_INFO_LABELS = {key: INFO_LABELS[key] for key in ("unit_code", "unit_name")}
 
 
 @dataclass

@@ -10,20 +10,20 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from workbooks.catalog.layout import (
+from workbooks.catalog.layout import IndicatorLayout, ListLayout
+from workbooks.catalog.model import IndicatorSheet, ListSheet
+from workbooks.contract import (
     CODE_HEADER,
     GROUP_HEADER,
+    META_SHEET,
     NOTE_HEADER,
     STT_HEADER,
-    IndicatorLayout,
-    ListLayout,
+    data_name,
+    table_name,
 )
-from workbooks.catalog.model import IndicatorSheet, ListSheet
 from workbooks.reader.grid import Grid
 from workbooks.reader.model import Notice
 from workbooks.reader.parse import clean_text
-from workbooks.writer.metadata import META_SHEET
-from workbooks.writer.names import data_name, table_name
 
 HEADER_SCAN_ROWS = 60
 

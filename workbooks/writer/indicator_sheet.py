@@ -7,14 +7,9 @@ from collections import defaultdict
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from workbooks.catalog.layout import (
-    CODE_HEADER,
-    NOTE_HEADER,
-    STT_HEADER,
-    IndicatorLayout,
-    Line,
-)
+from workbooks.catalog.layout import IndicatorLayout, Line
 from workbooks.catalog.model import NO, YES, Indicator, ValueColumn
+from workbooks.contract import CODE_HEADER, NOTE_HEADER, STT_HEADER
 from workbooks.writer import formulas as fx
 from workbooks.writer import validation as dv
 from workbooks.writer.context import Context

@@ -5,11 +5,11 @@ from __future__ import annotations
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from workbooks.contract import INFO_LABELS, INFO_NAMES, INFO_SHEET
 from workbooks.writer import validation as dv
 from workbooks.writer.context import Context
-from workbooks.writer.names import INFO_NAMES
 
-INFO_SHEET = "Thông tin"
+__all__ = ["INFO_SHEET", "write_info_sheet"]
 
 INSTRUCTIONS = (
     "Chỉ nhập vào các ô nền vàng nhạt; các ô khác đã được khóa.",
@@ -48,30 +48,30 @@ def write_info_sheet(ws: Worksheet, ctx: Context, statuses: list[tuple[str, str]
     ws.set_row(0, 48)
     ws.merge_range(1, 0, 1, 1, f"{form.province} — {ctx.period_label()}", st.subtitle)
     rows = [
-        ("unit_name", "Tên đơn vị báo cáo", unit.name or "(mẫu trống — Sở Nội vụ điền khi gửi)"),
-        ("unit_code", "Mã đơn vị", unit.code),
-        (None, "Cấp đơn vị", unit.level_label),
-        ("period", "Kỳ báo cáo", ctx.period_label()),
-        (None, "Hạn gửi báo cáo", f"{ctx.deadline:%d/%m/%Y}" if ctx.deadline else "Theo văn bản của Sở Nội vụ"),
-        (None, "Nơi nhận / liên hệ", ctx.contact or "Sở Nội vụ"),
-        (None, "Biểu mẫu", f"{form.id} — phiên bản {form.version}"),
+        ("unit_name", unit.name or "(mẫu trống — Sở Nội vụ điền khi gửi)"),
+        ("unit_code", unit.code),
+        ("level", unit.level_label),
+        ("period", ctx.period_label()),
+        ("deadline", f"{ctx.deadline:%d/%m/%Y}" if ctx.deadline else "Theo văn bản của Sở Nội vụ"),
+        ("contact", ctx.contact or "Sở Nội vụ"),
+        ("form", f"{form.id} — phiên bản {form.version}"),
     ]
     row = 3
-    for key, label, value in rows:
-        _row(ws, ctx, row, label, value)
-        if key:
+    for key, value in rows:
+        _row(ws, ctx, row, INFO_LABELS[key], value)
+        if key in INFO_NAMES:
             _name(ctx, ws, key, row)
         row += 1
     row += 1
     ws.write(row, 0, "Người lập biểu điền:", st.caption)
     row += 1
-    for key, label in (("reporter", "Người lập biểu"), ("phone", "Số điện thoại"), ("email", "Thư điện tử")):
-        _row(ws, ctx, row, label, "", st.info_input)
+    for key in ("reporter", "phone", "email"):
+        _row(ws, ctx, row, INFO_LABELS[key], "", st.info_input)
         ctx.write_input(ws, row, 1, ctx.prefill.info.get(key), st.info_input)
         ws.data_validation(row, 1, row, 1, dv.text_length(200))
         _name(ctx, ws, key, row)
         row += 1
-    _row(ws, ctx, row, "Ngày lập báo cáo", "", st.input_date)
+    _row(ws, ctx, row, INFO_LABELS["report_date"], "", st.input_date)
     ctx.write_input(ws, row, 1, ctx.prefill.info.get("report_date"), st.input_date)
     ws.data_validation(row, 1, row, 1, dv.date_between(*ctx.date_window()))
     _name(ctx, ws, "report_date", row)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from workbooks.catalog.layout import GROUP_HEADER, STT_HEADER, ListLayout
+from workbooks.catalog.layout import ListLayout
 from workbooks.catalog.model import ListColumn
+from workbooks.contract import GROUP_HEADER, GROUP_PREFIX, STT_HEADER, table_name
 from workbooks.writer import formulas as fx
 from workbooks.writer import validation as dv
 from workbooks.writer.context import Context
-from workbooks.writer.names import table_name
 from workbooks.writer.sheet_common import finish_sheet, write_top_block
-
-GROUP_PREFIX = "nhom:"
 
 
 def _validation(col: ListColumn, ctx: Context) -> dict:

@@ -7,10 +7,10 @@ from datetime import datetime
 from xlsxwriter.worksheet import Worksheet
 
 import workbooks
+from workbooks.contract import META_SHEET, PROPERTY_PREFIX, SHEET_KEY_PREFIX
 from workbooks.writer.context import Context
 
-META_SHEET = "_cchc"
-PROPERTY_PREFIX = "cchc_"
+__all__ = ["META_SHEET", "PROPERTY_PREFIX", "metadata", "write_metadata"]
 
 
 def metadata(ctx: Context, generated_at: datetime) -> dict[str, str]:
@@ -28,7 +28,7 @@ def metadata(ctx: Context, generated_at: datetime) -> dict[str, str]:
         "tool_version": workbooks.__version__,
     }
     for sheet in form.sheets_for_level(ctx.unit.level):
-        meta[f"sheet:{sheet.id}"] = sheet.name
+        meta[f"{SHEET_KEY_PREFIX}{sheet.id}"] = sheet.name
     return meta
 
 
@@ -42,5 +42,5 @@ def write_metadata(ws: Worksheet, ctx: Context, generated_at: datetime) -> None:
     ws.very_hidden()
     ws.protect()
     for key, value in meta.items():
-        if not key.startswith("sheet:") and value:
+        if not key.startswith(SHEET_KEY_PREFIX) and value:
             ctx.wb.set_custom_property(PROPERTY_PREFIX + key, value)

@@ -1,29 +1,7 @@
-"""Stable defined names: how the reader finds data areas even after rows move."""
+"""Stable defined names: how the reader finds data areas even after rows move (see the contract)."""
 
 from __future__ import annotations
 
+from workbooks.contract import INFO_NAMES, data_name, status_name, table_name
 
-def data_name(sheet_id: str) -> str:
-    """Defined name of a sheet's data area (header row to last row, code column included)."""
-    return f"CCHC_{sheet_id.upper()}_DATA"
-
-
-def status_name(sheet_id: str) -> str:
-    """Defined name of a sheet's status cell."""
-    return f"CCHC_{sheet_id.upper()}_STATUS"
-
-
-def table_name(sheet_id: str) -> str:
-    """Excel Table name of a list sheet."""
-    return f"tbl_{sheet_id}"
-
-
-INFO_NAMES = {
-    "unit_code": "CCHC_UNIT_CODE",
-    "unit_name": "CCHC_UNIT_NAME",
-    "period": "CCHC_PERIOD",
-    "reporter": "CCHC_REPORTER",
-    "phone": "CCHC_PHONE",
-    "email": "CCHC_EMAIL",
-    "report_date": "CCHC_REPORT_DATE",
-}
+__all__ = ["INFO_NAMES", "data_name", "status_name", "table_name"]
