@@ -36,7 +36,8 @@ TOTAL_COLUMNS = ["scope", "scope_code", "scope_label", "sheet_id", "code", "colu
 LIST_COUNT_COLUMNS = ["scope", "scope_code", "sheet_id", "group", "column", "value", "rows"]
 SCOPE_ALL, SCOPE_LEVEL, SCOPE_PARENT = "all", "level", "parent"
 ALL_GROUPS = "*"
-TEXT_KINDS = frozenset({"text", "date", "yesno"})
+# How a kind's values are totalled (the kinds table's ``total`` field) -> the role of its cells.
+TOTAL_ROLES = {"sum": "sum", "stats": "spread", "choice": "choice", "yesno": "yesno", "keep": "text"}
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,16 @@ def form_cells(form: Form) -> list[Cell]:
                 elif line.role in {"num", "den"}:
                     cells.append(Cell(sheet.id, line.code, vc.key, line.role, "sum"))
                 else:
-                    role = {"count": "sum", "cumulative": "sum", "percent": "spread", "decimal": "spread",
-                            "choice": "choice", "yesno": "yesno"}.get(ind.kind, "text")
+                    role = TOTAL_ROLES[ind.spec.total]
                     codes = tuple(float(c.code) for c in ind.choices if isinstance(c.code, int | float))
                     cells.append(Cell(sheet.id, line.code, vc.key, ind.kind, role, choices=codes))
             cells.append(Cell(sheet.id, line.code, "note", "text", "text"))
     return cells
+
+
+def is_textual(cell: Cell) -> bool:
+    """True when the cell's values are kept as text (text, dates, notes, yes/no answers)."""
+    return cell.role in {"text", "yesno"}
 
 
 @dataclass
@@ -150,7 +155,7 @@ def build_matrix(values: pd.DataFrame, form: Form, return_ids: list[str]) -> Mat
         ok = (rows >= 0) & (cols >= 0)
         rows, cols = rows[ok], cols[ok]
         numbers[rows, cols] = part["number"].to_numpy(dtype=float)[ok]
-        kinds = np.array([c.role == "text" or c.kind in TEXT_KINDS for c in cells])
+        kinds = np.array([is_textual(c) for c in cells])
         textual = kinds[cols]
         at = np.flatnonzero(ok)[textual]
         if len(at):  # only the text cells' texts become Python strings

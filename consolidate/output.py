@@ -24,7 +24,7 @@ import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
-from consolidate.aggregate import SCOPE_ALL, SCOPE_LEVEL, SCOPE_PARENT
+from consolidate.aggregate import SCOPE_ALL, SCOPE_LEVEL, SCOPE_PARENT, is_textual
 from consolidate.cells import MAX_TEXT, WORKBOOK_OPTIONS, Formats, put, table
 from consolidate.charts import write_charts
 from consolidate.fast_sheet import FastDataWorksheet, column_names
@@ -172,8 +172,7 @@ def _units_sheet(ws: FastDataWorksheet, result: Consolidation, fmts: Formats) ->
         ws.write_string(h_label, base + j, row_label[:250], fmts.header)
     status = {o.rel: o for o in result.outcomes}
     levels = known_levels()
-    textual = np.array([cell.role == "text" or cell.kind in {"text", "date", "yesno"} for cell in matrix.cells],
-                       dtype=bool)
+    textual = np.array([is_textual(cell) for cell in matrix.cells], dtype=bool)
     text_cols, number_cols = np.flatnonzero(textual).tolist(), np.flatnonzero(~textual).tolist()
     r0 = h_label + 1
     units = agg.units

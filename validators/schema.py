@@ -20,11 +20,11 @@ from validators.context import FormContext, form_context
 from validators.findings import hits_frame
 from validators.messages import bounds, vi_number
 from validators.prepared import Prepared
-from validators.schema_checks import CHOICE_KINDS, KINDS, PARSE_TAG, CellCheck, build_schema, cell_checks
+from validators.schema_checks import PARSE_TAG, CellCheck, build_schema, cell_checks, choice_kinds
 from workbooks.catalog.layout import NOTE_HEADER
 from workbooks.catalog.model import Form
 
-__all__ = ["CHOICE_KINDS", "KINDS", "PARSE_TAG", "CellCheck", "build_schema", "cell_checks", "failure_cases",
+__all__ = ["PARSE_TAG", "choice_kinds", "CellCheck", "build_schema", "cell_checks", "failure_cases",
            "schema_frame", "schema_hits"]
 
 SCHEMA_COLUMNS = ["return_id", "code", "column", "item", "row", "number", "text", "kind", "parse",

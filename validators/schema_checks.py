@@ -19,12 +19,27 @@ import pandera.pandas as pa
 
 from validators.frame import SEP, is_blank, tag, tag_detail
 from validators.spec import cell_spec, date_window
-from workbooks.catalog.model import INTEGER_KINDS, NUMERIC_KINDS, Form
+from workbooks.catalog.kinds import KINDS as KINDS_TABLE
+from workbooks.catalog.kinds import kinds_where
+from workbooks.catalog.model import Form
 
-KINDS = sorted(NUMERIC_KINDS | {"choice", "yesno", "text", "date", "rate"})
 PARSE_TAG = r"^(|blank|(coerced|invalid|suspect):.+)$"
-CHOICE_KINDS = ("choice", "yesno")
 DATE_FORMAT = "%Y-%m-%d"
+
+
+def numeric_kinds() -> frozenset[str]:
+    """Kinds of single number cells (type and range checks), from the kinds table."""
+    return kinds_where(numeric=True, ratio=False, declarable=True)
+
+
+def integer_kinds() -> frozenset[str]:
+    """Kinds whose numbers must be whole, from the kinds table."""
+    return kinds_where(integer=True, ratio=False, declarable=True)
+
+
+def choice_kinds() -> frozenset[str]:
+    """Kinds answered with a code from a list (choice, yes/no), from the kinds table."""
+    return kinds_where(parse="choice") | kinds_where(parse="yesno")
 
 
 @dataclass(frozen=True)
@@ -90,12 +105,13 @@ def cell_checks(form: Form, year: int) -> list[CellCheck]:
     spec = cell_spec(form, year)
     allowed = {f"{c}{SEP}{k}" for c, ks in zip(spec["code"], spec["choices"], strict=True) for k in ks}
     lo, hi = (pd.Timestamp(x) for x in date_window(form, year))
+    numeric_set, integer_set, choice_set = numeric_kinds(), integer_kinds(), choice_kinds()
 
     def parsed(d: pd.DataFrame) -> np.ndarray:
         return ~_eq(d, "kind", "rate") & ~_eq(d, "spec_kind", "rate")
 
     def numeric(d: pd.DataFrame) -> np.ndarray:
-        return _kind_in(d, NUMERIC_KINDS) & (np.abs(d["number"].to_numpy()) < math.inf)
+        return _kind_in(d, numeric_set) & (np.abs(d["number"].to_numpy()) < math.inf)
 
     def tagged(prefix: str) -> Callable[[pd.DataFrame], pd.Series]:
         return lambda d: _series(d, parsed(d) & _tag(d, prefix))
@@ -103,11 +119,11 @@ def cell_checks(form: Form, year: int) -> list[CellCheck]:
     def not_number(d: pd.DataFrame) -> pd.Series:
         number = d["number"].to_numpy()
         untagged_text = _eq(d, "parse", "") & np.isnan(number) & ~_eq(d, "text", "")
-        return _series(d, _kind_in(d, NUMERIC_KINDS) & (untagged_text | (np.abs(number) == math.inf)))
+        return _series(d, _kind_in(d, numeric_set) & (untagged_text | (np.abs(number) == math.inf)))
 
     def fraction(d: pd.DataFrame) -> pd.Series:
         number = d["number"].to_numpy()
-        return _series(d, numeric(d) & _kind_in(d, INTEGER_KINDS) & (number != np.round(number)))
+        return _series(d, numeric(d) & _kind_in(d, integer_set) & (number != np.round(number)))
 
     def out_of_range(d: pd.DataFrame) -> pd.Series:
         number = d["number"].to_numpy()
@@ -115,7 +131,7 @@ def cell_checks(form: Form, year: int) -> list[CellCheck]:
         return _series(d, numeric(d) & (below | above))
 
     def bad_choice(d: pd.DataFrame) -> pd.Series:
-        rows = np.flatnonzero(_kind_in(d, CHOICE_KINDS) & ~_is_blank(d) & ~_tag(d, "invalid:"))
+        rows = np.flatnonzero(_kind_in(d, choice_set) & ~_is_blank(d) & ~_tag(d, "invalid:"))
         out = np.zeros(len(d), dtype=bool)
         if len(rows):
             sub = d[["code", "number", "text", "spec_kind"]].iloc[rows]
@@ -148,7 +164,7 @@ def cell_checks(form: Form, year: int) -> list[CellCheck]:
         CellCheck("range.date", "warning", bad_date, "range.date"),
         CellCheck("choice.invalid", "error", bad_choice, "choice.invalid"),
         CellCheck("required.blank", "error", required_blank, "required.blank",
-                  lambda d: "required.blank" + d["spec_kind"].isin(CHOICE_KINDS).map(
+                  lambda d: "required.blank" + d["spec_kind"].isin(list(choice_set)).map(
                       {True: "_choice", False: ""})),
     ]
 
@@ -166,7 +182,7 @@ def build_schema(checks: list[CellCheck]) -> pa.DataFrameSchema:
         "return_id": pa.Column(str), "code": pa.Column(str), "column": pa.Column(str),
         "item": pa.Column(int, pa.Check.ge(0)), "row": pa.Column(int, pa.Check.ge(0)),
         "number": pa.Column(float, nullable=True), "text": pa.Column(str),
-        "kind": pa.Column(str, pa.Check.isin(KINDS)), "parse": pa.Column(str, pa.Check.str_matches(PARSE_TAG)),
+        "kind": pa.Column(str, pa.Check.isin(sorted(KINDS_TABLE))), "parse": pa.Column(str, pa.Check.str_matches(PARSE_TAG)),
         "spec_kind": pa.Column(str), "min": pa.Column(float, nullable=True),
         "max": pa.Column(float, nullable=True), "required": pa.Column(bool),
     }

@@ -11,11 +11,11 @@ from datetime import date, timedelta
 import pandas as pd
 
 from workbooks.catalog import CatalogError
+from workbooks.catalog.kinds import kind as kind_of
 from workbooks.catalog.layout import Line, period_bounds, render, value_cells
 from workbooks.catalog.layout import indicator_layout as _indicator_layout
 from workbooks.catalog.model import (
     NO,
-    NUMERIC_KINDS,
     YES,
     Form,
     IndicatorSheet,
@@ -24,9 +24,6 @@ from workbooks.catalog.model import (
 )
 
 DATE_SLACK = timedelta(days=366)  # the same window the writer gives Excel's date validation
-DEFAULT_BOUNDS: dict[str, tuple[float | None, float | None]] = {
-    "count": (0, None), "cumulative": (0, None), "decimal": (0, None), "percent": (0, 100),
-}
 SPEC_COLUMNS = [
     "sheet_id", "code", "column", "spec_kind", "min", "max", "required", "choices",
     "choices_text", "label", "levels", "computed",
@@ -98,8 +95,9 @@ def _cell_row(form: Form, sheet: IndicatorSheet, line: Line, column: ValueColumn
 def _bounds(form: Form, line: Line, kind: str) -> tuple[float | None, float | None]:
     ind = line.indicator
     assert ind is not None
-    lo, hi = DEFAULT_BOUNDS.get(kind, (None, None))
-    if line.role == "value" and kind in NUMERIC_KINDS:
+    spec = kind_of(kind)
+    lo, hi = spec.min, spec.max
+    if line.role == "value" and spec.numeric:
         lo = ind.min if ind.min is not None else lo
         hi = ind.max if ind.max is not None else hi
     if lo is not None and hi is not None and lo > hi:
@@ -110,9 +108,10 @@ def _bounds(form: Form, line: Line, kind: str) -> tuple[float | None, float | No
 def _choices(form: Form, line: Line, kind: str) -> list[tuple[str, str]]:
     ind = line.indicator
     assert ind is not None
-    if kind == "yesno":
+    parse = kind_of(kind).parse
+    if parse == "yesno":
         return [(YES, YES), (NO, NO)]
-    if kind != "choice":
+    if parse != "choice":
         return []
     if not ind.choices:
         raise CatalogError(form.path or form.id, ind.code, "chỉ tiêu lựa chọn không có danh sách mã")

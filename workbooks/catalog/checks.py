@@ -17,7 +17,7 @@ def indicator_codes(form: Form) -> dict[str, str]:
             continue
         for ind in sheet.indicators:
             codes[ind.code] = sheet.id
-            if ind.kind == "ratio":
+            if ind.spec.ratio:
                 codes[f"{ind.code}:num"] = sheet.id
                 codes[f"{ind.code}:den"] = sheet.id
     return codes
@@ -35,7 +35,6 @@ def check_form(form: Form, fail: Fail) -> None:
                            f"mã chỉ tiêu bị trùng (đã có ở sheet {seen[ind.code]})")
             seen[ind.code] = sheet.id
     codes = indicator_codes(form)
-    numeric = {"count", "cumulative", "decimal", "percent", "ratio"}
     for sheet in form.sheets:
         if not isinstance(sheet, IndicatorSheet):
             continue
@@ -46,7 +45,7 @@ def check_form(form: Form, fail: Fail) -> None:
             missing = [c for c in ind.parts.codes if c not in codes]
             if missing:
                 raise fail(entry, f"phần 'Trong đó' nhắc mã không có: {missing}")
-            if ind.kind not in numeric:
+            if not ind.spec.numeric:
                 raise fail(entry, "chỉ tiêu có 'Trong đó' phải là số (count/cumulative/...)")
             if ind.code in ind.parts.codes:
                 raise fail(entry, "một chỉ tiêu không thể là phần của chính nó")

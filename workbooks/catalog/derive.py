@@ -28,7 +28,7 @@ def _part_rules(sheet: IndicatorSheet) -> list[Rule]:
 def _ratio_rules(sheet: IndicatorSheet) -> list[Rule]:
     rules = []
     for ind in sheet.indicators:
-        if ind.kind != "ratio" or ind.allow_over:
+        if not ind.spec.ratio or ind.allow_over:
             continue
         num, den = ind.numerator, ind.denominator
         assert num is not None and den is not None

@@ -53,7 +53,7 @@ def _column_instances(rule: Rule, form: Form, present: set[CellKey]) -> Iterable
     sheet = form.sheet(rule.sheet or "")
     assert isinstance(sheet, IndicatorSheet)
     for ind in sheet.indicators:
-        codes = [f"{ind.code}:num", f"{ind.code}:den"] if ind.kind == "ratio" else [ind.code]
+        codes = [f"{ind.code}:num", f"{ind.code}:den"] if ind.spec.ratio else [ind.code]
         for code in codes:
             left = tuple((code, k) for k in rule.left)
             right = tuple((code, k) for k in rule.right)

@@ -147,7 +147,7 @@ def _lines(sheet: IndicatorSheet, level: str | None, first: int) -> list[Line]:
             continue
         if level is not None and item.levels and level not in item.levels:
             continue
-        if item.kind == "ratio":
+        if item.spec.ratio:
             num, den = item.numerator, item.denominator
             assert num is not None and den is not None
             lines.append(Line(row, "rate", item.label, item.stt, "%", item.code, item))

@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 
 from workbooks.catalog.derive import derived_rules
+from workbooks.catalog.kinds import declarable
+from workbooks.catalog.kinds import kind as kind_of
 from workbooks.catalog.model import (
     Choice,
     Form,
@@ -40,7 +42,6 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _KEY = re.compile(r"^[a-z0-9_]+$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SHEET_FORBIDDEN = set("[]:*?/\\")
-_KINDS = {"count", "cumulative", "decimal", "percent", "ratio", "choice", "yesno", "text", "date"}
 _LIST_TYPES = {"text", "date", "count", "choice"}
 _OPS = {"<=", "<", "=", ">=", ">"}
 
@@ -157,13 +158,14 @@ def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
     if not _CODE.match(code):
         raise r.fail(entry, "mã chỉ gồm chữ, số, dấu chấm, gạch dưới, gạch ngang")
     kind = d["kind"]
-    if kind not in _KINDS:
-        raise r.fail(entry, f"loại '{kind}' không hợp lệ; có {sorted(_KINDS)}")
+    if kind not in declarable():
+        raise r.fail(entry, f"loại '{kind}' không hợp lệ; có {sorted(declarable())}")
+    spec = kind_of(kind)
     choices = _choices(r, d.get("choices"), entry) if kind == "choice" else ()
     if kind != "choice" and d.get("choices"):
         raise r.fail(entry, "chỉ loại 'choice' mới có choices")
     numerator = denominator = None
-    if kind == "ratio":
+    if spec.ratio:
         if "numerator" not in d or "denominator" not in d:
             raise r.fail(entry, "loại 'ratio' cần numerator và denominator")
         numerator = _ratio_side(r, d["numerator"], f"{entry}.numerator")
@@ -175,11 +177,9 @@ def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
             raise r.fail(entry, "parts cần codes (không trống) và rule: sum | at_most")
         parts = Part(codes=tuple(str(c) for c in p["codes"]), rule=p["rule"])
     lo, hi = d.get("min"), d.get("max")
-    if kind == "percent":
-        lo = 0 if lo is None else lo
-        hi = 100 if hi is None else hi
-    elif kind in {"count", "cumulative", "decimal", "ratio"} and lo is None:
-        lo = 0
+    if spec.numeric:  # the kinds table's bounds unless the form sets its own
+        lo = spec.min if lo is None else lo
+        hi = spec.max if hi is None else hi
     return Indicator(
         code=code,
         label=r.text(d, "label", entry),

@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-IndicatorKind = Literal[
-    "count", "cumulative", "decimal", "percent", "ratio", "choice", "yesno", "text", "date"
-]
+from workbooks.catalog.kinds import kind as kind_of
+from workbooks.catalog.kinds import kinds_where
+
+IndicatorKind = str  # a name of the kinds table (workbooks.catalog.kinds)
+INTEGER_KINDS = kinds_where(integer=True, ratio=False, declarable=True)  # the simulator's, until it reads the table
 ListColumnType = Literal["text", "date", "count", "choice"]
 Severity = Literal["error", "warning"]
 Operator = Literal["<=", "<", "=", ">=", ">"]
 
-NUMERIC_KINDS: frozenset[str] = frozenset({"count", "cumulative", "decimal", "percent"})
-INTEGER_KINDS: frozenset[str] = frozenset({"count", "cumulative"})
 YES, NO = "Có", "Không"
 
 
@@ -88,6 +88,11 @@ class Indicator:
     levels: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()
     help: str = ""
+
+    @property
+    def spec(self):
+        """This indicator's entry of the kinds table."""
+        return kind_of(self.kind)
 
 
 @dataclass(frozen=True)

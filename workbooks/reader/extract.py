@@ -21,7 +21,7 @@ Record = tuple  # ordered as VALUE_COLUMNS minus the identity columns (see read.
 
 def _choices(line: Line) -> dict[str, float]:
     ind = line.indicator
-    if ind is None or ind.kind != "choice":
+    if ind is None or ind.spec.parse != "choice":
         return {}
     return {c.label: float(c.code) for c in ind.choices if isinstance(c.code, int | float)}
 

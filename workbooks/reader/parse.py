@@ -13,6 +13,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from workbooks.catalog.kinds import kind as kind_of
 from workbooks.catalog.model import NO, YES
 
 Parsed = tuple[float, str, str]  # (number, text, parse tag)
@@ -176,18 +177,23 @@ def parse_value(value: Any, kind: str, choices: dict[str, float] | None = None) 
 
     Args:
         value: the raw cell content.
-        kind: count, cumulative, decimal, percent, rate, choice, yesno, date, text.
+        kind: a name of the kinds table (its ``parse`` field picks the parser); list columns
+            pass their column type (text, date, count, choice), also a kind name.
         choices: label -> code, for choice cells.
 
     Returns:
         (number, text, parse tag).
+
+    Raises:
+        UnknownKind: ``kind`` is not in the kinds table.
     """
-    if kind in {"count", "cumulative", "decimal", "percent", "rate"}:
+    family = kind_of(kind).parse
+    if family == "number":
         return parse_number(value)
-    if kind == "choice":
+    if family == "choice":
         return parse_choice(value, choices or {})
-    if kind == "yesno":
+    if family == "yesno":
         return parse_yesno(value)
-    if kind == "date":
+    if family == "date":
         return parse_date(value)
     return parse_text(value)

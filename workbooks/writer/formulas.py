@@ -35,28 +35,29 @@ def excel_date(d: date) -> str:
     return f"DATE({d.year},{d.month},{d.day})"
 
 
-def value_ok(ref: str, kind: str, lo: Bound = None, hi: Bound = None,
+def value_ok(ref: str, excel: str, lo: Bound = None, hi: Bound = None,
              choices: tuple = (), dates: tuple[date, date] | None = None) -> str:
-    """Boolean expression: the non-blank cell ``ref`` holds a valid value of ``kind``.
+    """Boolean expression: the non-blank cell ``ref`` holds a valid value of the Excel family
+    ``excel`` (whole, decimal, choice, yesno, date, text: the kinds table's ``excel`` field).
 
     Nested IFs keep Excel from evaluating ``INT("abc")`` (AND/OR are not lazy).
     """
-    if kind in {"count", "cumulative"}:
-        return f"IF(ISNUMBER({ref}),{number_ok(ref, lo, hi, True)},FALSE)"
-    if kind in {"decimal", "percent"}:
-        return f"IF(ISNUMBER({ref}),{number_ok(ref, lo, hi, False)},FALSE)"
-    if kind == "choice" or kind == "yesno":
+    if excel in {"whole", "decimal"}:
+        return f"IF(ISNUMBER({ref}),{number_ok(ref, lo, hi, excel == 'whole')},FALSE)"
+    if excel == "choice" or excel == "yesno":
         options = ",".join(
             f"{ref}={_num(c)}" if isinstance(c, int | float) else f'{ref}="{c}"' for c in choices
         )
         numeric = all(isinstance(c, int | float) for c in choices)
         test = f"OR({options})"
         return f"IF(ISNUMBER({ref}),{test},FALSE)" if numeric else f"IF(ISNUMBER({ref}),FALSE,{test})"
-    if kind == "date":
+    if excel == "date":
         assert dates is not None
         lo_d, hi_d = dates
         return f"IF(ISNUMBER({ref}),AND({ref}>={excel_date(lo_d)},{ref}<={excel_date(hi_d)}),FALSE)"
-    return f"LEN({ref})<=2000"
+    if excel == "text":
+        return f"LEN({ref})<=2000"
+    raise ValueError(f"unknown Excel value family {excel!r}")
 
 
 def error_flag(ref: str, ok_expr: str) -> str:

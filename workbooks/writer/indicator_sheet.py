@@ -7,6 +7,7 @@ from collections import defaultdict
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from workbooks.catalog.kinds import kind as kind_of
 from workbooks.catalog.layout import IndicatorLayout, Line
 from workbooks.catalog.model import NO, YES, Indicator, ValueColumn
 from workbooks.contract import CODE_HEADER, NOTE_HEADER, STT_HEADER
@@ -48,23 +49,31 @@ def _headers(ws: Worksheet, lay: IndicatorLayout, ctx: Context) -> None:
         _merge(ws, h1, first_value, max(lay.value_cols.values()), "Kết quả", st.header)
 
 
+def _bounds(line: Line, ind: Indicator) -> tuple[float | None, float | None]:
+    """Bounds of a value cell: the indicator's own, or the kinds table's for ratio inputs."""
+    if line.role in {"num", "den"}:
+        spec = kind_of(line.value_kind)
+        return spec.min, spec.max
+    return ind.min, ind.max
+
+
+def _choice_codes(line: Line, ind: Indicator) -> tuple:
+    return (YES, NO) if kind_of(line.value_kind).excel == "yesno" else tuple(c.code for c in ind.choices)
+
+
 def _base_ok(line: Line, ref: str, ctx: Context) -> str:
     ind = line.indicator
     assert ind is not None
-    kind = line.value_kind
-    if kind == "count" and line.role in {"num", "den"}:
-        return fx.value_ok(ref, "count", 0, None)
-    if kind == "choice":
-        return fx.value_ok(ref, kind, choices=tuple(c.code for c in ind.choices))
-    if kind == "yesno":
-        return fx.value_ok(ref, kind, choices=(YES, NO))
-    if kind == "date":
-        return fx.value_ok(ref, kind, dates=ctx.date_window())
-    return fx.value_ok(ref, kind, ind.min, ind.max)
+    excel = kind_of(line.value_kind).excel
+    if excel in {"choice", "yesno"}:
+        return fx.value_ok(ref, excel, choices=_choice_codes(line, ind))
+    if excel == "date":
+        return fx.value_ok(ref, excel, dates=ctx.date_window())
+    return fx.value_ok(ref, excel, *_bounds(line, ind))
 
 
 def _validation(line: Line, ind: Indicator, relations: list[str], ref: str, ctx: Context) -> dict:
-    kind, hint = line.value_kind, ind.help
+    spec, hint = kind_of(line.value_kind), ind.help
     if relations:
         return dv.custom(
             fx.custom_validation(ref, _base_ok(line, ref, ctx), relations),
@@ -72,27 +81,19 @@ def _validation(line: Line, ind: Indicator, relations: list[str], ref: str, ctx:
             "Giá trị không hợp lệ: phải là số nguyên không âm và không lớn hơn số tổng (hoặc mẫu số) "
             "tương ứng. Kiểm tra lại các ô liên quan.",
         )
-    if kind in {"count", "cumulative"}:
-        lo, hi = (0, None) if line.role in {"num", "den"} else (ind.min, ind.max)
-        return dv.whole_number(lo, hi, hint)
-    if kind in {"percent", "decimal"}:
-        return dv.decimal(ind.min, ind.max, kind == "percent", hint)
-    if kind == "choice":
-        return dv.choice_list(ind.choices, hint)
-    if kind == "yesno":
-        return dv.text_list((YES, NO), hint)
-    if kind == "date":
-        return dv.date_between(*ctx.date_window(), hint)
-    return dv.text_length(2000, hint)
+    writers = {
+        "whole": lambda: dv.whole_number(*_bounds(line, ind), hint),
+        "decimal": lambda: dv.decimal(*_bounds(line, ind), spec.percent, hint),
+        "choice": lambda: dv.choice_list(ind.choices, hint),
+        "yesno": lambda: dv.text_list((YES, NO), hint),
+        "date": lambda: dv.date_between(*ctx.date_window(), hint),
+        "text": lambda: dv.text_length(2000, hint),
+    }
+    return writers[spec.excel]()
 
 
 def _input_format(kind: str, ctx: Context):
-    st = ctx.styles
-    return {
-        "count": st.input, "cumulative": st.input, "percent": st.input_decimal,
-        "decimal": st.input_decimal, "choice": st.input_center, "yesno": st.input_center,
-        "date": st.input_date,
-    }.get(kind, st.input_text)
+    return getattr(ctx.styles, kind_of(kind).style)
 
 
 def _relations(ctx: Context, sheet_name: str) -> dict[tuple[str, str], list[str]]:

@@ -28,7 +28,7 @@ def _ok_expr(col: ListColumn, ref: str, ctx: Context) -> str:
     if col.type == "date":
         return fx.value_ok(ref, "date", dates=ctx.date_window())
     if col.type == "count":
-        return fx.value_ok(ref, "count", 0, None)
+        return fx.value_ok(ref, "whole", 0, None)
     if col.type == "choice":
         return fx.value_ok(ref, "yesno", choices=col.choices)
     return fx.value_ok(ref, "text")

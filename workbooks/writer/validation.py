@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from workbooks.catalog.kinds import COUNT_CEILING
 from workbooks.catalog.model import Choice
 
-MAX_COUNT = 10**9
+MAX_COUNT = COUNT_CEILING
 _TITLE_MAX, _MESSAGE_MAX = 32, 255
 
 
