@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workbooks.catalog.layout import indicator_layout
+from workbooks.catalog.compiled import compile_form
+from workbooks.catalog.layout import IndicatorLayout
 from workbooks.catalog.model import Form, IndicatorSheet, ListSheet
 from workbooks.registry import Registry, known_levels
 
@@ -69,10 +70,11 @@ def form_cells(form: Form) -> list[Cell]:
         One ``Cell`` per value code and value column, then the row's note cell.
     """
     cells: list[Cell] = []
-    for sheet in form.sheets:
-        if not isinstance(sheet, IndicatorSheet):
+    for layout in compile_form(form).layouts:
+        if not isinstance(layout, IndicatorLayout):
             continue
-        for line in indicator_layout(sheet, None).lines:
+        sheet = layout.sheet
+        for line in layout.lines:
             ind = line.indicator
             if ind is None:
                 continue

@@ -1,19 +1,16 @@
-"""Per-form derived objects (cell spec arrays, pandera schema, rule instances), built once.
+"""What the checks derive from a compiled form (cell spec arrays, pandera schema, rule instances).
 
 Building the cell spec, the cell checks and the pandera schema of a form costs far more than
-checking one return, so they are cached per form and period year. The cache is keyed by the
-*identity* of the ``Form`` object (forms are frozen; a form changed with
-``dataclasses.replace`` is a new object and gets its own entry, even with the same id and
-digest). Every part is built lazily, in the order the checks need it, so a catalog mistake
-raises ``CatalogError`` exactly where it did without the cache.
+checking one return, so they are built once per compiled form (``compile_form(form, None,
+year)``) and kept on it (``CompiledForm.derived``): the validators keep no cache of their own.
+Every part is built lazily, in the order the checks need it, so a catalog mistake raises
+``CatalogError`` exactly where it did before.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date
 from functools import cached_property
-from threading import Lock
 
 import numpy as np
 import pandas as pd
@@ -21,30 +18,29 @@ import pandera.pandas as pa
 
 from validators.frame import STR, object_array
 from validators.schema_checks import CellCheck, build_schema, cell_checks
-from validators.spec import cell_spec, date_window, list_spec
+from validators.spec import cell_spec, list_spec
 from workbooks.catalog import CatalogError
+from workbooks.catalog.compiled import CompiledForm, compile_form
 from workbooks.catalog.instances import CellKey, RuleInstance, rule_instances
-from workbooks.catalog.layout import list_layout, period_bounds
+from workbooks.catalog.layout import list_layout
 from workbooks.catalog.model import Form, ListSheet
 
-CACHE_SIZE = 32
+CACHE_SIZE = 32  # sets of present cells whose rule instances are kept
 MESSAGE_FIELDS = ("spec_kind", "choices", "choices_text", "label", "computed")
-_CACHE: OrderedDict[tuple[int, int], FormContext] = OrderedDict()
-_LOCK = Lock()
 
 
 class FormContext:
     """What the checks of one form and period year need, derived from the catalog once."""
 
-    def __init__(self, form: Form, year: int) -> None:
+    def __init__(self, compiled: CompiledForm) -> None:
         """Nothing is built yet: every part is a cached property.
 
         Args:
-            form: the form.
-            year: the period year.
+            compiled: the form compiled for every level (``compile_form(form, None, year)``).
         """
-        self.form = form
-        self.year = year
+        self.compiled = compiled
+        self.form = compiled.form
+        self.year = compiled.year
         self._instances: dict[frozenset[CellKey], list[RuleInstance]] = {}
 
     # ------------------------------------------------------------------ indicator cells
@@ -128,12 +124,12 @@ class FormContext:
     @cached_property
     def period(self) -> tuple[date, date]:
         """First and last day of the period."""
-        return period_bounds(self.form.period, self.year)
+        return self.compiled.period
 
     @cached_property
     def window(self) -> tuple[date, date]:
-        """Dates accepted in date cells (see ``spec.date_window``)."""
-        return date_window(self.form, self.year)
+        """Dates accepted in date cells (the period ± one year)."""
+        return self.compiled.date_window
 
     # ------------------------------------------------------------------ rules
     def instances(self, present: set[CellKey]) -> list[RuleInstance]:
@@ -155,22 +151,13 @@ class FormContext:
 
 
 def form_context(form: Form, year: int) -> FormContext:
-    """The (cached) context of ``form`` for the period ``year``.
+    """What the checks of ``form`` need for the period ``year``, kept on its compiled form.
 
     Args:
-        form: the form (the cache holds the object itself, so its id is never reused).
+        form: the form.
         year: the period year.
 
     Returns:
         The context; its parts are built on first use.
     """
-    key = (id(form), year)
-    with _LOCK:
-        ctx = _CACHE.get(key)
-        if ctx is not None and ctx.form is form:
-            _CACHE.move_to_end(key)
-            return ctx
-        ctx = _CACHE[key] = FormContext(form, year)
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return ctx
+    return compile_form(form, None, year).derived("validators", FormContext)

@@ -6,13 +6,14 @@ one row per list column ``(sheet_id, column)``. The validators merge them with t
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
 from workbooks.catalog import CatalogError
+from workbooks.catalog.compiled import compile_form
 from workbooks.catalog.kinds import kind as kind_of
-from workbooks.catalog.layout import Line, period_bounds, render, value_cells
+from workbooks.catalog.layout import Line, render, value_cells
 from workbooks.catalog.layout import indicator_layout as _indicator_layout
 from workbooks.catalog.model import (
     NO,
@@ -23,7 +24,6 @@ from workbooks.catalog.model import (
     ValueColumn,
 )
 
-DATE_SLACK = timedelta(days=366)  # the same window the writer gives Excel's date validation
 SPEC_COLUMNS = [
     "sheet_id", "code", "column", "spec_kind", "min", "max", "required", "choices",
     "choices_text", "label", "levels", "computed",
@@ -41,8 +41,7 @@ def date_window(form: Form, year: int) -> tuple[date, date]:
     Returns:
         ``(first accepted day, last accepted day)``.
     """
-    lo, hi = period_bounds(form.period, year)
-    return lo - DATE_SLACK, hi + DATE_SLACK
+    return compile_form(form, None, year).date_window
 
 
 def cell_spec(form: Form, year: int | None = None) -> pd.DataFrame:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from workbooks.catalog.checks import indicator_codes
-from workbooks.catalog.layout import IndicatorLayout, computed_inputs, form_layouts
+from workbooks.catalog.compiled import compile_form
+from workbooks.catalog.layout import IndicatorLayout
 from workbooks.catalog.loader import load_catalog
 from workbooks.catalog.model import Form, IndicatorSheet
 from workbooks.reader.extract import column_labels, indicator_records, list_records
@@ -19,37 +18,11 @@ from workbooks.reader.model import VALUE_COLUMNS, Notice, Return
 _RECORD_COLUMNS = VALUE_COLUMNS[3:]
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    """What reading needs from a form for one level, compiled once per form object."""
-
-    form: Form
-    layouts: list
-    sheet_codes: dict[str, set[str]]
-    computed: dict  # computed cell -> (numerator cell, denominator cell)
-
-
-_COMPILED: dict[tuple[int, str | None], _Compiled] = {}
-
-
-def _compiled(form: Form, level: str | None) -> _Compiled:
-    """Layouts, value codes per sheet id and computed-cell inputs for ``level``."""
-    key = (id(form), level)
-    hit = _COMPILED.get(key)
-    if hit is None or hit.form is not form:  # the form object is kept, so its id is not reused
-        codes: dict[str, set[str]] = {}
-        for code, sheet_id in indicator_codes(form).items():
-            codes.setdefault(sheet_id, set()).add(code)
-        layouts = form_layouts(form, level)
-        hit = _COMPILED[key] = _Compiled(form, layouts, codes, computed_inputs(layouts))
-    return hit
-
-
 def _read_sheets(grid: Grid, form: Form, level: str | None, year: int,
                  meta: dict[str, str]) -> tuple[list[tuple], list[Notice]]:
     records: list[tuple] = []
     notices: list[Notice] = []
-    compiled = _compiled(form, level)
+    compiled = compile_form(form, level, year)
     for lay in compiled.layouts:
         sheet = lay.sheet
         codes = compiled.sheet_codes.get(sheet.id, set())

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 
-from workbooks.catalog.instances import CellKey, RuleInstance, rule_instances
-from workbooks.catalog.layout import (
-    CellPos,
-    IndicatorLayout,
-    ListLayout,
-    form_layouts,
-    period_bounds,
-    render,
-    value_cells,
-)
+from workbooks.catalog.compiled import DATE_SLACK, CompiledForm, compile_form  # noqa: F401 - DATE_SLACK re-exported
+from workbooks.catalog.instances import CellKey, RuleInstance
+from workbooks.catalog.layout import CellPos, IndicatorLayout, ListLayout
 from workbooks.catalog.model import Form
 from workbooks.writer.styles import Styles
 from workbooks.writer.validation import ValidationBatch
-
-DATE_SLACK = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -53,7 +44,7 @@ class Prefill:
 
 @dataclass
 class Context:
-    """Generation context: form, unit, period, compiled layout and rule instances."""
+    """Generation context: the compiled form (layouts, cells, rule instances), the unit, the workbook."""
 
     form: Form
     unit: UnitInfo
@@ -63,15 +54,27 @@ class Context:
     styles: Styles
     contact: str = ""
     prefill: Prefill = field(default_factory=Prefill)
-    layouts: list[IndicatorLayout | ListLayout] = field(default_factory=list)
-    cells: dict[CellKey, CellPos] = field(default_factory=dict)
-    instances: list[RuleInstance] = field(default_factory=list)
+    compiled: CompiledForm | None = None
     validations: dict[str, ValidationBatch] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.layouts = form_layouts(self.form, self.unit.level)
-        self.cells = value_cells(self.layouts)
-        self.instances = rule_instances(self.form, set(self.cells))
+        if self.compiled is None:
+            self.compiled = compile_form(self.form, self.unit.level, self.year)
+
+    @property
+    def layouts(self) -> list[IndicatorLayout | ListLayout]:
+        """Layouts of the sheets this unit fills."""
+        return self.compiled.layouts
+
+    @property
+    def cells(self) -> dict[CellKey, CellPos]:
+        """Every value cell of this unit's workbook -> where it lives."""
+        return self.compiled.cells
+
+    @property
+    def instances(self) -> list[RuleInstance]:
+        """Rule instances over this unit's cells."""
+        return self.compiled.instances
 
     def validate(self, ws, row: int, col: int, options: dict) -> None:
         """Queue a data validation for one cell (written in batches by ``flush_validations``)."""
@@ -96,7 +99,7 @@ class Context:
 
     def text(self, template: str) -> str:
         """A catalog text with the period year filled in."""
-        return render(template, self.year)
+        return self.compiled.text(template)
 
     def period_label(self) -> str:
         """The printed reporting period."""
@@ -104,8 +107,7 @@ class Context:
 
     def date_window(self) -> tuple[date, date]:
         """Dates accepted in date cells: the period, ± one year."""
-        lo, hi = period_bounds(self.form.period, self.year)
-        return lo - DATE_SLACK, hi + DATE_SLACK
+        return self.compiled.date_window
 
     def ref(self, key: CellKey, from_sheet: str, absolute: bool = False) -> str:
         """Excel reference to a value cell, qualified when on another sheet."""
