@@ -392,15 +392,15 @@ def test_list_rows(row, expected):
     assert [(f.rule_id, f.column) for f in report.findings] == expected
 
 
-def test_date_outside_period_is_a_warning_with_the_period_in_the_message():
+def test_date_outside_period_is_an_error_as_in_the_workbook_with_the_period_in_the_message():
     report = validate_values(TG, list_sheet(TG, "pl01", {"ngay": "2015-05-04", "ten_van_ban": "Kế hoạch"}))
     (finding,) = report.findings
-    assert finding.severity == "warning" and report.valid
+    assert finding.severity == "error" and not report.valid
     assert "(01/01/2022 – 31/12/2023)" in finding.message and "04/05/2015" in finding.message
 
 
 @pytest.mark.parametrize("typed, expected", [
-    ("2021-05-05", []), ("2019-01-01", [("range.date", "warning")]), ("hôm qua", [("invalid.not_date", "error")]),
+    ("2021-05-05", []), ("2019-01-01", [("range.date", "error")]), ("hôm qua", [("invalid.not_date", "error")]),
 ])
 def test_date_indicator_cells(typed, expected):
     sh = NT.sheets[0]
@@ -408,7 +408,7 @@ def test_date_indicator_cells(typed, expected):
     form = replace(NT, sheets=(replace(sh, rows=rows),))
     report = validate_values(form, sheet(form, ("2.1", "value", typed)))
     assert [(f.rule_id, f.severity) for f in report.findings] == expected
-    if expected == [("range.date", "warning")]:
+    if expected == [("range.date", "error")]:
         assert "ngày 01/01/2019 cách kỳ báo cáo (01/01/2021 – 31/12/2021) hơn một năm" in report.findings[0].message
 
 

@@ -202,7 +202,7 @@ def _date_hits(ctx: FormContext, table: ListTable, column: ListColumn,
     untagged[rows] = (table.parse[rows, j] == "") & day.isna().to_numpy(dtype=bool)
     return [
         table.hits(outside, column, value=day[outside[rows]], rule_id="list.date_outside_period",
-                   severity="warning", lo=first, hi=last),
+                   severity="error", lo=first, hi=last),  # the workbook's validation refuses it too
         table.hits(untagged, column, rule_id="invalid.not_date", severity="error"),
     ]
 

@@ -161,7 +161,7 @@ def cell_checks(form: Form, year: int) -> list[CellCheck]:
         CellCheck("parse.suspect", "warning", tagged("suspect:"), lambda d: "suspect." + tag_detail(d)),
         CellCheck("type.whole", "error", fraction, lambda d: "type." + d["spec_kind"]),
         CellCheck("range", "error", out_of_range, lambda d: "range." + d["spec_kind"]),
-        CellCheck("range.date", "warning", bad_date, "range.date"),
+        CellCheck("range.date", "error", bad_date, "range.date"),  # Excel refuses it too (stop)
         CellCheck("choice.invalid", "error", bad_choice, "choice.invalid"),
         CellCheck("required.blank", "error", required_blank, "required.blank",
                   lambda d: "required.blank" + d["spec_kind"].isin(list(choice_set)).map(
