@@ -28,8 +28,8 @@ import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 
 from addin.server import create_app  # noqa: E402
+from simulate import add_mistakes, plausible_prefill  # noqa: E402
 from workbooks.catalog.loader import get_form, known_levels  # noqa: E402
-from workbooks.simulate import add_mistakes, plausible_prefill  # noqa: E402
 from workbooks.writer import UnitInfo, generate_workbook  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulate import plausible_prefill
 from validators import validate_return, validate_values
 from workbooks.catalog.loader import get_form
 from workbooks.reader import read_return
-from workbooks.simulate import plausible_prefill
 from workbooks.writer import UnitInfo, generate_workbook
 
 FORM, LEVEL = "sonla-2024", "xa"

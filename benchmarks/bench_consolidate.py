@@ -72,9 +72,9 @@ def build_registry(n: int, path: Path) -> Path:
 
 def returns_folder(n: int, jobs: int | None) -> tuple[Path, Path]:
     """(folder of about ``n`` returns, its registry), simulated once and cached."""
+    from simulate import simulate_round
     from workbooks.catalog.loader import get_form
     from workbooks.registry import load_registry
-    from workbooks.simulate import simulate_round
 
     base = CACHE / f"{FORM_ID}_n{n}"
     folder, registry_path, done = base / "returns", base / "units.csv", base / "DONE"

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import returns
 
+from simulate import SimulationTruth, plausible_prefill, simulate_round
 from workbooks.catalog import Form
 from workbooks.catalog.loader import known_levels
 from workbooks.registry import Registry, load_registry
-from workbooks.simulate import SimulationTruth, plausible_prefill, simulate_round
 from workbooks.writer import Prefill, UnitInfo, generate_workbook, workbook_filename
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -38,10 +38,10 @@ from addin import results  # noqa: E402
 from addin.core import check_book, clear_marks  # noqa: E402
 from addin.marks import COMPUTED_FILL, INPUT_FILL, SEVERITY_FILL, parse_ref  # noqa: E402
 from addin.xlam import BUTTONS, TEMPLATE, build  # noqa: E402
+from simulate import add_mistakes, plausible_prefill  # noqa: E402
 from workbooks.catalog.loader import get_form, known_levels  # noqa: E402
 from workbooks.reader import ReturnRejected, grid_from_file, read_grid, read_return  # noqa: E402
 from workbooks.reader.book import grid_from_book  # noqa: E402
-from workbooks.simulate import add_mistakes, plausible_prefill  # noqa: E402
 from workbooks.writer import UnitInfo, generate_workbook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,7 +3,7 @@
 Each case damages a plausible Sơn La 2024 return (cấp huyện) in one way and states what
 `cchc check` must say: the exact findings (rule id + sheet + cell) or the exact rejection.
 Cross-field findings expected after a value change are computed with the simulator's own
-rule evaluator (``workbooks.simulate.violations``), not with the validators under test.
+rule evaluator (``simulate.violations``), not with the validators under test.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import pytest
 import returns
 
 from cchc.commands.check import EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, check_file
+from simulate import violations
 from workbooks.catalog.instances import rule_instances
 from workbooks.catalog.layout import form_layouts, value_cells
 from workbooks.reader import read_return
 from workbooks.reader.parse import parse_value
-from workbooks.simulate import violations
 
 pytest_plugins = ["fixtures_returns"]
 

@@ -50,10 +50,10 @@ from consolidate.output import (
 from consolidate.run import Consolidation, consolidate
 from consolidate.store import Store
 from consolidate.summary_sheet import CODE_HEADER, MEASURE_HEADER
+from simulate import SimulationTruth, UnitTruth, plausible_prefill, simulate_round
 from workbooks.catalog.loader import get_form, known_levels, load_catalog
 from workbooks.catalog.model import Form, IndicatorSheet
 from workbooks.registry import Registry, Unit, load_registry, write_registry
-from workbooks.simulate import SimulationTruth, UnitTruth, plausible_prefill, simulate_round
 from workbooks.writer import Prefill, UnitInfo, generate_workbook
 from workbooks.writer.metadata import META_SHEET
 

@@ -1,4 +1,4 @@
-"""Simulated returns (``workbooks.simulate``) and the bad-return injectors (``tests/returns.py``).
+"""Simulated returns (``simulate``) and the bad-return injectors (``tests/returns.py``).
 
 1. Plausible values satisfy every rule instance of every shipped form and level (checked here by
    an evaluator independent of the simulator), read back clean, and — once the validators
@@ -27,6 +27,14 @@ import python_calamine as calamine
 import returns
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from simulate import (
+    RULE_MISTAKES,
+    SimulationTruth,
+    UnsatisfiableRules,
+    emailed_name,
+    plausible_prefill,
+    simulate_round,
+)
 from workbooks.catalog import Form, load_catalog
 from workbooks.catalog.instances import CellKey, rule_instances
 from workbooks.catalog.layout import (
@@ -41,14 +49,6 @@ from workbooks.catalog.layout import (
 from workbooks.catalog.model import NO, YES, Rule
 from workbooks.reader import ReturnRejected, read_return
 from workbooks.reader.parse import looks_legacy
-from workbooks.simulate import (
-    RULE_MISTAKES,
-    SimulationTruth,
-    UnsatisfiableRules,
-    emailed_name,
-    plausible_prefill,
-    simulate_round,
-)
 from workbooks.writer import Prefill, UnitInfo
 from workbooks.writer.metadata import META_SHEET
 from workbooks.writer.names import data_name, table_name

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from cchc.commands.consolidate import step_progress
     from consolidate.report import print_summary
     from consolidate.run import consolidate
-    from workbooks.simulate import simulate_round
+    from simulate import simulate_round
 
     console = Console()
     out = Path(args.out)
