@@ -1,17 +1,21 @@
-"""The input cells a unit of a level fills, and the per-form compilation the simulator reuses.
+"""The input cells a unit of a level fills, derived once from the compiled form.
 
 ``input_cells`` lists every indicator value cell a unit types into (kind, unit of measure,
-bounds, choices, the earlier column it resembles); ``compiled_for`` caches, per form object and
-level, the layouts, input cells, computed percentages and rule instances.
+bounds, choices, the earlier column it resembles); ``compiled_for`` gives the compiled form's
+layouts, computed percentages and rule instances with those input cells, kept on the compiled
+form (``CompiledForm.derived``): the simulator keeps no cache of its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbooks.catalog.instances import CellKey, RuleInstance, rule_instances
-from workbooks.catalog.layout import IndicatorLayout, ListLayout, computed_inputs, form_layouts, value_cells
-from workbooks.catalog.model import INTEGER_KINDS, Form
+from workbooks.catalog.compiled import CompiledForm, compile_form
+from workbooks.catalog.instances import CellKey, RuleInstance
+from workbooks.catalog.kinds import Kind
+from workbooks.catalog.kinds import kind as kind_of
+from workbooks.catalog.layout import IndicatorLayout, ListLayout
+from workbooks.catalog.model import Form
 
 
 @dataclass(frozen=True)
@@ -39,19 +43,24 @@ class InputCell:
     label: str = ""
 
     @property
+    def spec(self) -> Kind:
+        """The kinds-table entry of this cell."""
+        return kind_of(self.kind)
+
+    @property
     def integer(self) -> bool:
         """Whole numbers only."""
-        return self.kind in INTEGER_KINDS
+        return self.spec.integer
 
     @property
     def numeric(self) -> bool:
         """The cell holds a number the rules can compare (choices hold numeric codes)."""
-        return self.kind in {"count", "cumulative", "decimal", "percent", "choice"}
+        return self.spec.numeric or self.spec.parse == "choice"
 
     @property
     def adjustable(self) -> bool:
         """The repair may change the value (numbers, not coded choices)."""
-        return self.kind in {"count", "cumulative", "decimal", "percent"}
+        return self.spec.numeric
 
 
 def _templates(lay: IndicatorLayout) -> dict[str, str | None]:
@@ -70,8 +79,12 @@ def _templates(lay: IndicatorLayout) -> dict[str, str | None]:
 
 def input_cells(form: Form, level: str | None) -> dict[CellKey, InputCell]:
     """Every indicator input cell of a unit of ``level`` (every row when None), in sheet order."""
+    return compiled_for(form, level).cells
+
+
+def _input_cells(compiled: CompiledForm) -> dict[CellKey, InputCell]:
     cells: dict[CellKey, InputCell] = {}
-    for lay in form_layouts(form, level):
+    for lay in compiled.layouts:
         if not isinstance(lay, IndicatorLayout):
             continue
         templates = _templates(lay)
@@ -83,14 +96,10 @@ def input_cells(form: Form, level: str | None) -> dict[CellKey, InputCell]:
                 if not lay.is_input(line, vc):
                     continue
                 kind = line.value_kind
-                if line.role in {"num", "den"}:
-                    lo, hi = 0.0, None
-                else:
+                if line.role in {"num", "den"}:  # ratio inputs: the bounds of their kind
+                    lo, hi = kind_of(kind).min, kind_of(kind).max
+                else:  # the indicator's own (the loader gave it its kind's defaults)
                     lo, hi = ind.min, ind.max
-                    if kind == "percent":
-                        lo, hi = (0.0 if lo is None else lo), (100.0 if hi is None else hi)
-                    elif kind in {"count", "cumulative", "decimal"} and lo is None:
-                        lo = 0.0
                 choices = tuple(c.code for c in ind.choices)
                 cells[(line.code, vc.key)] = InputCell((line.code, vc.key), kind, line.unit, lo, hi,
                                                        choices, templates.get(vc.key), line.label)
@@ -99,31 +108,25 @@ def input_cells(form: Form, level: str | None) -> dict[CellKey, InputCell]:
 
 def computed_cells(form: Form, level: str | None) -> dict[CellKey, tuple[CellKey, CellKey]]:
     """Every computed percentage cell -> its (numerator, denominator) input cells."""
-    return computed_inputs(form_layouts(form, level))
+    return compile_form(form, level).computed
 
 
 @dataclass(frozen=True)
 class Compiled:
-    """Everything the simulator needs about a form for one level, compiled once."""
+    """Everything the simulator needs about a form for one level."""
 
-    form: Form  # kept so that ``id(form)`` in the cache key cannot be reused by another object
+    form: Form
     layouts: list[IndicatorLayout | ListLayout]
     cells: dict[CellKey, InputCell]
     computed: dict[CellKey, tuple[CellKey, CellKey]]
     instances: list[RuleInstance]
 
 
-_COMPILED: dict[tuple[int, str | None], Compiled] = {}
+def _simulation_view(compiled: CompiledForm) -> Compiled:
+    return Compiled(compiled.form, compiled.layouts, _input_cells(compiled), compiled.computed,
+                    compiled.instances)
 
 
 def compiled_for(form: Form, level: str | None) -> Compiled:
-    """The compilation of ``form`` for ``level``, built once per form object and level."""
-    key = (id(form), level)
-    found = _COMPILED.get(key)
-    if found is None or found.form is not form:
-        layouts = form_layouts(form, level)
-        found = Compiled(form, layouts, input_cells(form, level), computed_cells(form, level),
-                          rule_instances(form, set(value_cells(layouts))))
-        _COMPILED[key] = found
-    return found
-
+    """The simulator's view of ``form`` compiled for ``level`` (built once, kept on the compiled form)."""
+    return compile_form(form, level).derived("simulate", _simulation_view)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from simulate.cells import InputCell
 from simulate.oracle import as_number
 from workbooks.catalog.instances import CellKey, RuleInstance
-from workbooks.catalog.model import INTEGER_KINDS, NO, YES
+from workbooks.catalog.model import NO, YES
 
 # Typical magnitudes per unit of measure for a department (sở, ngành); (keyword, low, high).
 # The first keyword found in the (case-folded) unit text wins.
@@ -78,21 +78,21 @@ def clip(cell: InputCell, value: float) -> float:
 
 def draw(cell: InputCell, level: str | None, rng: random.Random, period: tuple[date, date]) -> object:
     """A first plausible value for ``cell`` of a unit of ``level`` (dates inside ``period``)."""
-    kind = cell.kind
-    if kind in INTEGER_KINDS:
+    family = cell.spec.simulate  # the kinds table says how a value of this kind is drawn
+    if family == "count":
         lo, hi = _magnitude(cell.unit, cell.label, level)
         value = math.exp(rng.uniform(math.log(lo), math.log(hi)))
         return int(clip(cell, round(value)))
-    if kind == "percent":
+    if family == "percent":
         return round(clip(cell, rng.uniform(40.0, 100.0)), 1)
-    if kind == "decimal":
+    if family == "decimal":
         lo, hi = (60.0, 95.0) if "điểm" in cell.unit.casefold() else (0.5, 3.0)
         return round(clip(cell, rng.uniform(lo, hi)), 2)
-    if kind == "choice":
+    if family == "choice":
         return rng.choice(cell.choices)
-    if kind == "yesno":
+    if family == "yesno":
         return YES if rng.random() < 0.8 else NO
-    if kind == "date":
+    if family == "date":
         return date_in(period, rng)
     return rng.choice(_TEXTS)
 
@@ -105,8 +105,8 @@ def resemble(cell: InputCell, base: object, growth: float, rng: random.Random, l
         value = number * growth * rng.uniform(0.95, 1.05)
         if cell.integer:
             return int(clip(cell, round(value)))
-        return round(clip(cell, value), 1 if cell.kind == "percent" else 2)
-    if base is not None and rng.random() < 0.8 and not (cell.kind == "choice" and base not in cell.choices):
+        return round(clip(cell, value), 1 if cell.spec.percent else 2)
+    if base is not None and rng.random() < 0.8 and not (cell.spec.parse == "choice" and base not in cell.choices):
         return base
     return draw(cell, level, rng, period)
 

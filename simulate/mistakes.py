@@ -69,7 +69,7 @@ def _text_mistake(kind: str, cells: dict[CellKey, InputCell], values: dict[CellK
         key = pick(is_count)
         return None if key is None else Mistake(kind, key, "-", None, 0)
     if kind in {"decimal_comma", "percent_sign"}:
-        key = pick(lambda c, v: c.kind == "percent" and isinstance(v, int | float))
+        key = pick(lambda c, v: c.spec.percent and isinstance(v, int | float))
         if key is None:
             return None
         value = float(values[key])  # type: ignore[arg-type]

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 from simulate.cells import compiled_for
 from simulate.draw import date_in, draw, resemble, shape_parts
 from simulate.repair import Repair
+from workbooks.catalog.compiled import compile_form
 from workbooks.catalog.instances import CellKey
-from workbooks.catalog.layout import ListLayout, period_bounds, render
+from workbooks.catalog.layout import ListLayout, render
 from workbooks.catalog.model import Form, ListColumn, ListSheet
 from workbooks.writer.assembler import ascii_slug
 from workbooks.writer.context import Prefill
@@ -124,7 +125,7 @@ def plausible_prefill(form: Form, level: str | None, rng: random.Random, year: i
         UnsatisfiableRules: the form's rules cannot all hold (a catalog bug).
     """
     year = year or form.period.default_year
-    period = period_bounds(form.period, year)
+    period = compile_form(form, level, year).period
     comp = compiled_for(form, level)
     cells, computed, instances = comp.cells, comp.computed, comp.instances
     values: dict[CellKey, object] = {}

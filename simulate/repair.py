@@ -177,7 +177,7 @@ class Repair:
         if cell.integer:
             self.values[key] = int(clip(cell, math.floor(value + 1e-9)))
         else:
-            digits = 1 if cell.kind == "percent" else 2
+            digits = 1 if cell.spec.percent else 2
             scaled = round(value, digits) if exact else math.floor(value * 10**digits + 1e-9) / 10**digits
             self.values[key] = clip(cell, scaled)
 

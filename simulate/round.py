@@ -16,14 +16,14 @@ from simulate.mistakes import Mistake, add_mistakes, choose_mistakes
 from simulate.names import NEWER_SUFFIXES, emailed_name, unique_name
 from simulate.oracle import as_number, violations
 from simulate.prefill import plausible_prefill
+from workbooks.catalog.compiled import compile_form
 from workbooks.catalog.instances import CellKey
-from workbooks.catalog.layout import period_bounds
 from workbooks.catalog.loader import load_form
 from workbooks.catalog.model import Form
 from workbooks.registry import Registry, Unit
 from workbooks.writer.assembler import generate_workbook
 from workbooks.writer.batch import unit_info
-from workbooks.writer.context import DATE_SLACK, Prefill, UnitInfo
+from workbooks.writer.context import Prefill, UnitInfo
 
 
 @dataclass
@@ -213,9 +213,9 @@ def simulate_round(form: Form, registry: Registry, out_dir: str | Path, year: in
     out.mkdir(parents=True, exist_ok=True)
     year = year or form.period.default_year
     rng = random.Random(rng_seed)
-    period = period_bounds(form.period, year)
+    compiled = compile_form(form, None, year)
+    period, window = compiled.period, compiled.date_window
     due = _deadline_at(deadline or period[1] + timedelta(days=20))
-    window = (period[0] - DATE_SLACK, period[1] + DATE_SLACK)
     generated_at = datetime.combine(due.date() - timedelta(days=30), time(8, 0))
     units: list[Unit] = registry.expected_for(form.id, form.levels)
     codes = [u.code for u in units]

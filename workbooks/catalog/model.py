@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from workbooks.catalog.kinds import kind as kind_of
-from workbooks.catalog.kinds import kinds_where
 
 IndicatorKind = str  # a name of the kinds table (workbooks.catalog.kinds)
-INTEGER_KINDS = kinds_where(integer=True, ratio=False, declarable=True)  # the simulator's, until it reads the table
 ListColumnType = Literal["text", "date", "count", "choice"]
 Severity = Literal["error", "warning"]
 Operator = Literal["<=", "<", "=", ">=", ">"]

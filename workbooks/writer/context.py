@@ -8,7 +8,7 @@ from datetime import date, datetime
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 
-from workbooks.catalog.compiled import DATE_SLACK, CompiledForm, compile_form  # noqa: F401 - DATE_SLACK re-exported
+from workbooks.catalog.compiled import CompiledForm, compile_form
 from workbooks.catalog.instances import CellKey, RuleInstance
 from workbooks.catalog.layout import CellPos, IndicatorLayout, ListLayout
 from workbooks.catalog.model import Form
