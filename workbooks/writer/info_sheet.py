@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.utility import quote_sheetname, xl_cell_to_rowcol, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from workbooks.contract import INFO_LABELS, INFO_NAMES, INFO_SHEET
@@ -26,6 +26,13 @@ INSTRUCTIONS = (
 def _row(ws: Worksheet, ctx: Context, row: int, key: str, value: object, fmt=None) -> None:
     ws.write(row, 0, key, ctx.styles.info_key)
     ws.write(row, 1, value, fmt or ctx.styles.info_value)
+
+
+def _missing_ref(status_ref: str) -> str:
+    """The cell beside a sheet's status cell: how many required cells are still blank."""
+    sheet, _, cell = status_ref.rpartition("!")
+    row, col = xl_cell_to_rowcol(cell.replace("$", ""))
+    return f"{sheet}!{xl_rowcol_to_cell(row, col + 1, True, True)}"
 
 
 def _name(ctx: Context, ws: Worksheet, key: str, row: int) -> None:
@@ -80,7 +87,7 @@ def write_info_sheet(ws: Worksheet, ctx: Context, statuses: list[tuple[str, str]
     row += 1
     for sheet_name, ref in statuses:
         _row(ws, ctx, row, sheet_name, "")
-        ws.write_formula(row, 1, f"={ref}", st.status, "")
+        ws.write_formula(row, 1, f'={ref}&" — "&{_missing_ref(ref)}', st.status, "")
         row += 1
     row += 1
     ws.write(row, 0, "Hướng dẫn", st.caption)
