@@ -222,7 +222,7 @@ class _RowParser:
             target = key if key in self.seen else next((c for c in self.seen if same_number(key, c)), None)
             if target is not None and target != key:
                 self.note(row_no, "registry.note.parent", typed=parent, code=target,
-                          row=str(self.seen[target]))
+                          unit_row=str(self.seen[target]))
             if target is not None and target == code.casefold():
                 self.problem(row_no, "parent_code", "registry.parent.self", code=code)
             elif target is None:
