@@ -35,7 +35,7 @@ class FormerProvince:
     @property
     def title(self) -> str:
         """The name with its kind, as a sentence names it ("tỉnh Ninh Thuận", "thành phố Cần Thơ")."""
-        return f"{'thành phố' if self.city else 'tỉnh'} {self.name}"
+        return f"{text('registry.kind.city' if self.city else 'registry.kind.province')} {self.name}"
 
 
 @dataclass(frozen=True)

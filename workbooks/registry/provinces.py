@@ -191,8 +191,8 @@ def _province_parts(province: Province) -> tuple[str, str]:
     from vietnam_provinces import VietNamDivisionType
 
     if province.division_type == VietNamDivisionType.THANH_PHO_TRUNG_UONG:
-        return "thành phố", re.sub(r"^Thành phố\s+", "", province.name)
-    return "tỉnh", province.name
+        return text("registry.kind.city"), re.sub(r"^Thành phố\s+", "", province.name)
+    return text("registry.kind.province"), province.name
 
 
 def province_title(province: Province) -> str:
@@ -288,7 +288,7 @@ def province_registry(province_name: str, include_departments: bool = True,
     province = find_province(province_name)
     code = province_unit_code(province)
     kind, bare = _province_parts(province)
-    units = [Unit(code=code, name=f"UBND {kind} {bare}", level="tinh")]
+    units = [Unit(code=code, name=text("registry.province.unit_name", kind=kind, name=bare), level="tinh")]
     if include_departments:
         units += _department_units(province, code, departments_file)
     return units + _ward_units(province, code)
