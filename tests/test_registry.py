@@ -1,4 +1,4 @@
-"""Tests of the unit registry (workbooks/registry.py) and its shipped samples."""
+"""Tests of the unit registry (the package workbooks/registry/) and its shipped samples."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import run_cchc
 
 from workbooks.registry import (
     ProvinceNotFoundError,
@@ -14,7 +15,6 @@ from workbooks.registry import (
     RegistryError,
     Unit,
     load_registry,
-    main,
     province_registry,
     write_registry,
 )
@@ -121,7 +121,8 @@ def test_xlsx_registry_loads(tmp_path: Path) -> None:
     path = tmp_path / "units.xlsx"
     book.save(path)
     registry = load_registry(path)
-    assert [u.code for u in registry.units] == ["P14", "03646", "03667", "123"]
+    # 123.0 is a number cell of a commune: read as text, padded to the official width of ward codes
+    assert [u.code for u in registry.units] == ["P14", "03646", "03667", "00123"]
     assert registry.by_code("03646").forms == ("sonla-2024",)
 
 
@@ -316,17 +317,21 @@ def test_shipped_tuangiao() -> None:
     assert len(registry.expected_for("tuangiao-2024", ["huyen", "phong_huyen", "xa"])) == 9
 
 
-def test_cli_reproduces_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reproduces_sample(tmp_path: Path) -> None:
     out = tmp_path / "sonla.csv"
-    assert main(["--province", "Sơn La", "--out", str(out)]) == 0
+    result = run_cchc("units", "--province", "Sơn La", "--out", out)
+    assert (result.code, result.err) == (0, "")
+    assert result.out == f"Đã ghi 90 đơn vị (1 tinh, 14 so_nganh, 75 xa) vào {out}.\n"
     assert out.read_bytes() == (REGISTRIES / "sonla.csv").read_bytes()
-    assert main(["--check", str(out)]) == 0
-    assert "hợp lệ" in capsys.readouterr().out
+    result = run_cchc("units", "--check", out)
+    assert (result.code, result.out, result.err) == (0, "sonla.csv: hợp lệ, 90 đơn vị (1 tinh, 14 so_nganh, 75 xa).\n", "")
 
 
-def test_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--province", "Son Lax"]) == 2
-    assert "Sơn La" in capsys.readouterr().err
+def test_cli_errors(tmp_path: Path) -> None:
+    result = run_cchc("units", "--province", "Son Lax", "--out", tmp_path / "x.csv")
+    assert result.code == 2 and "Sơn La" in result.err and "Traceback" not in result.text
+    assert not (tmp_path / "x.csv").exists()
     bad = _csv(tmp_path, [HEADER, "A,,xa,,"])
-    assert main(["--check", str(bad)]) == 1
-    assert "dòng 2" in capsys.readouterr().err
+    result = run_cchc("units", "--check", bad)
+    assert result.code == 1
+    assert result.err == "units.csv, dòng 2, cột B (name): tên đơn vị để trống. Nhập tên đơn vị.\n"

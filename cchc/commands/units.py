@@ -1,26 +1,93 @@
-"""``cchc units``: write a unit registry for a province from vietnam-provinces (or check one).
-
-The work is done by ``workbooks.registry.main``; this module only exposes it as a subcommand.
-"""
+"""``cchc units``: write the unit registry of a province from vietnam-provinces, check a registry
+file, or explain the 2025 province mergers. The registry itself is ``workbooks.registry``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 from cchc.commands.common import add_command
-from workbooks.registry import main as registry_main
+from workbooks.messages import text
+from workbooks.registry import (
+    ProvinceNotFoundError,
+    RegistryError,
+    RegistryNote,
+    Unit,
+    load_registry,
+    match_province,
+    merger_lines,
+    province_registry,
+    write_registry,
+)
+
+
+def level_summary(units: Sequence[Unit]) -> str:
+    """Count units per level, in order of first appearance: "1 tinh, 14 so_nganh, 75 xa"."""
+    counts: dict[str, int] = {}
+    for unit in units:
+        counts[unit.level] = counts.get(unit.level, 0) + 1
+    return ", ".join(f"{n} {level}" for level, n in counts.items())
+
+
+def note_lines(notes: Sequence[RegistryNote]) -> list[str]:
+    """The warning block about a registry's normalised cells: heading, one line per note, advice."""
+    if not notes:
+        return []
+    lines = [text("units.check.notes_heading", count=len(notes)), *(str(n) for n in notes)]
+    lines += list(dict.fromkeys(n.fix for n in notes if n.fix))
+    return [*lines, text("units.check.notes_fix")]
+
+
+def check(path: str) -> int:
+    """Check a registry file: 0 when usable (notes printed as warnings), 1 when it has problems."""
+    try:
+        registry = load_registry(path)
+    except RegistryError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(text("units.check.valid", file=Path(path).name, count=len(registry),
+               summary=level_summary(registry.units)))
+    for line in note_lines(registry.notes):
+        print(line)
+    return 0
+
+
+def build(args: argparse.Namespace) -> int:
+    """Write the registry of ``args.province`` to ``args.out``: 0, or 2 for an unknown province."""
+    try:
+        match = match_province(args.province)
+        units = province_registry(args.province, not args.no_departments, args.departments)
+    except ProvinceNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as exc:  # a malformed or unreadable departments file
+        print(text("units.departments_failed", path=args.departments, reason=str(exc)), file=sys.stderr)
+        return 2
+    note = match.note(args.province)
+    if note:
+        print(note)
+    try:
+        path = write_registry(units, args.out)
+    except OSError:
+        print(text("units.write_failed", path=args.out), file=sys.stderr)
+        return 1
+    print(text("units.written", count=len(units), summary=level_summary(units), path=str(path)))
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the registry (or check one with --check); exit code of the registry command."""
-    argv: list[str] = ["--check", args.check] if args.check else ["--province", args.province or ""]
-    if not args.check:
-        argv += ["--out", args.out]
-        if args.no_departments:
-            argv.append("--no-departments")
-        if args.departments:
-            argv += ["--departments", args.departments]
-    return registry_main(argv)
+    """Run ``cchc units``: --mergers, --check FILE, or --province NAME [--out FILE]."""
+    if args.mergers:
+        print("\n".join(merger_lines()))
+        return 0
+    if args.check:
+        return check(args.check)
+    if args.province is None:
+        print(text("units.action_missing"), file=sys.stderr)
+        return 2
+    return build(args)
 
 
 def register(sub) -> None:
@@ -28,11 +95,15 @@ def register(sub) -> None:
     p = add_command(sub, "units", "Tạo danh sách đơn vị báo cáo của một tỉnh (mã phường, xã chính thức)",
                     "Tạo tệp danh sách đơn vị (CSV hoặc XLSX) từ dữ liệu đơn vị hành chính chính thức "
                     "(gói vietnam-provinces), kèm danh sách sở, ban, ngành cấp tỉnh; hoặc kiểm tra một tệp "
-                    "danh sách có sẵn (--check).")
-    p.add_argument("--province", metavar="TỈNH", help="tên tỉnh/thành phố, ví dụ \"Sơn La\"")
+                    "danh sách có sẵn (--check); hoặc xem các tỉnh đã hợp nhất năm 2025 (--mergers).")
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--province", metavar="TỈNH",
+                        help="tên tỉnh/thành phố, ví dụ \"Sơn La\" (nhận cả tên tỉnh trước khi hợp nhất)")
+    action.add_argument("--check", metavar="TỆP", help="chỉ kiểm tra một tệp danh sách đơn vị có sẵn")
+    action.add_argument("--mergers", action="store_true",
+                        help="xem danh sách 63 tỉnh, thành phố cũ hợp nhất thành 34 (năm 2025)")
     p.add_argument("--out", default="units.csv", metavar="TỆP",
                    help="tệp kết quả (.csv hoặc .xlsx), mặc định units.csv")
     p.add_argument("--no-departments", action="store_true", help="không thêm các sở, ban, ngành")
     p.add_argument("--departments", metavar="TỆP_YAML", help="danh sách sở, ngành riêng của tỉnh (YAML)")
-    p.add_argument("--check", metavar="TỆP", help="chỉ kiểm tra một tệp danh sách đơn vị có sẵn")
     p.set_defaults(func=run)
