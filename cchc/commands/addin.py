@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from cchc.commands.common import add_command
+from cchc.commands.common import add_command, port_number, positive_number
 
 LICENSE_NOTE = (
     "Máy chủ dùng phần PRO của xlwings (xw.Book(json=...)), miễn phí theo giấy phép PolyForm "
@@ -75,11 +75,11 @@ def register(sub) -> None:
     s = add_command(inner, "serve", "Chạy máy chủ kiểm tra cho ngăn Office.js (Excel 2016+, Excel trên web)",
                     "Chạy máy chủ FastAPI nhận sổ Excel từ ngăn \"Kiểm tra CCHC\", kiểm tra và trả về thao tác "
                     "tô màu, sheet Kết quả kiểm tra. Cần XLWINGS_LICENSE_KEY=noncommercial.")
-    s.add_argument("--host", default="127.0.0.1", help="địa chỉ lắng nghe (mặc định 127.0.0.1)")
-    s.add_argument("--port", type=int, default=8000, help="cổng (mặc định 8000)")
+    s.add_argument("--host", default="127.0.0.1", metavar="ĐỊA_CHỈ", help="địa chỉ lắng nghe (mặc định 127.0.0.1)")
+    s.add_argument("--port", type=port_number, default=8000, metavar="CỔNG", help="cổng (mặc định 8000)")
     s.add_argument("--public-url", default=None, metavar="URL",
                    help="địa chỉ HTTPS đơn vị truy cập, ghi vào manifest (vd https://cchc.sonla.gov.vn)")
-    s.add_argument("--max-mb", type=float, default=20.0, metavar="MB",
+    s.add_argument("--max-mb", type=positive_number, default=20.0, metavar="MB",
                    help="dung lượng tối đa một lần gửi (mặc định 20 MB)")
     s.set_defaults(func=run_serve)
 

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cchc.commands.common import add_command
+from cchc.errors import READ, os_error_message
 from validators import Report, validate_return
 from workbooks.reader import ReturnRejected, read_return
 
@@ -59,8 +60,7 @@ def check_file(path: str | Path) -> CheckResult:
     except ReturnRejected as exc:
         return CheckResult(path, rejected=exc)
     except OSError as exc:
-        return CheckResult(path, rejected=ReturnRejected(path.name, "unreadable",
-                                                         f"Không mở được tệp: {exc.strerror or exc}"))
+        return CheckResult(path, rejected=ReturnRejected(path.name, "unreadable", str(os_error_message(exc, path, READ))))
     return CheckResult(path, validate_return(ret), unit_code=ret.unit_code, form_id=ret.form.id)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from cchc.commands.common import add_command, progress_bar
+from cchc.commands.common import add_command, job_count, progress_bar
 from workbooks.catalog.layout import period_bounds
 from workbooks.catalog.loader import get_form
 from workbooks.registry import load_registry
@@ -96,5 +96,5 @@ def register(sub) -> None:
                     "tệp muộn, tệp sai, một đơn vị gửi hai bản, một tệp hỏng, vài đơn vị chưa gửi), kiểm tra "
                     "một tệp rồi tổng hợp cả thư mục.")
     p.add_argument("--out", default="cchc_demo", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định cchc_demo)")
-    p.add_argument("--jobs", type=int, metavar="N", help="số tiến trình song song (mặc định: mọi lõi CPU)")
+    p.add_argument("--jobs", type=job_count, metavar="N", help="số tiến trình song song (mặc định: mọi lõi CPU)")
     p.set_defaults(func=run)
