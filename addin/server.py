@@ -62,8 +62,9 @@ MIN_TOKEN_LENGTH = 16
 STATIC_DIR = Path(str(resources.files("addin") / "static"))
 BASE_URL_PLACEHOLDER = "https://localhost:8000"
 # What Office loads by itself (no header can be added): open even when an access code is set.
-PUBLIC_FILES = re.compile(r"^/(|taskpane\.html|taskpane\.js|manifest\.xml|healthz|icon-\d+\.png)$")
+PUBLIC_FILES = re.compile(r"^/(taskpane\.html|taskpane\.js|manifest\.xml|healthz|icon-\d+\.png)$")
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+_TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]+$")  # RFC 6750 token68: safe in any client's header
 _MB = 1_048_576
 
 
@@ -136,6 +137,8 @@ def settings_for(host: str = "127.0.0.1", port: int = 8000, max_bytes: int | Non
     elif not is_loopback(host):
         raise ServerConfigError(text("server.public_url_required", host=host))
     code = (token if token is not None else env.get("CCHC_ADDIN_TOKEN", "")).strip()
+    if code and not _TOKEN.match(code):
+        raise ServerConfigError(text("server.token_invalid"))
     if code and len(code) < MIN_TOKEN_LENGTH:
         raise ServerConfigError(text("server.token_too_short", length=len(code), minimum=MIN_TOKEN_LENGTH))
     origins = tuple(checked_url(o, "server.cors_origin_invalid", "origin") for o in cors_origins)
@@ -162,6 +165,16 @@ def presented_token(authorization: str) -> str:
     """The access code of an ``Authorization`` header: ``Bearer <code>`` or the bare code (xlwings' ``auth``)."""
     scheme, _, rest = authorization.strip().partition(" ")
     return rest.strip() if scheme.lower() == "bearer" else authorization.strip()
+
+
+class ClosedCORS(CORSMiddleware):
+    """Starlette's CORS for the configured origins; a refused preflight gets a Vietnamese JSON body."""
+
+    def preflight_response(self, request_headers: Any) -> Response:  # noqa: D102 - see class
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        return _error(400, "server.cors_refused", origin=request_headers.get("origin", "")[:80])
 
 
 class AccessCode:
@@ -318,7 +331,7 @@ def create_app(max_bytes: int | None = None, public_url: str | None = None, *,
     if conf.token:
         app.add_middleware(AccessCode, token=conf.token)
     if conf.cors_origins:  # outermost: answers preflights before the access code is asked for
-        app.add_middleware(CORSMiddleware, allow_origins=list(conf.cors_origins), allow_methods=["POST"],
+        app.add_middleware(ClosedCORS, allow_origins=list(conf.cors_origins), allow_methods=["POST"],
                            allow_headers=["Content-Type", "Authorization"], allow_credentials=False)
     return app
 
