@@ -22,6 +22,7 @@ from typing import Any
 from addin import results
 from addin.marks import COMPUTED_FILL, INPUT_FILL, SEVERITY_FILL, CellRef, paint, parse_ref
 from validators import Report, validate_return
+from workbooks.messages import text
 from workbooks.reader.book import grid_from_book
 from workbooks.reader.grid import Grid
 from workbooks.reader.model import Return, ReturnRejected
@@ -30,11 +31,15 @@ from workbooks.reader.read import read_grid
 ALERT_TITLE = "Kiểm tra báo cáo CCHC"
 
 
-def _read(book: Any) -> tuple[Grid, set[CellRef]]:
-    """The workbook as a grid (without our results sheet) and the cells we coloured last time."""
+def _read(book: Any, max_marks: int | None = None) -> tuple[Grid, set[CellRef], str]:
+    """The workbook as a grid (without our results sheet), the cells we coloured last time (at
+    most ``max_marks``: the sheet is in the unit's hands) and the note to add when it had more."""
     grid = grid_from_book(book)
     ours = grid.sheets.pop(results.RESULT_SHEET, None)
-    return grid, results.previous_marks(ours or [])
+    before = results.previous_marks(ours or [])
+    if max_marks is None or len(before) <= max_marks:
+        return grid, before, ""
+    return grid, set(sorted(before)[:max_marks]), text("server.marks_capped", total=len(before), shown=max_marks)
 
 
 def _value_cells(ret: Return) -> dict[CellRef, str]:
@@ -69,12 +74,15 @@ def _identity(ret: Return) -> str:
     return f"{ret.form.id} — đơn vị {unit}"
 
 
-def check_book(book: Any, now: datetime | None = None) -> Report:
+def check_book(book: Any, now: datetime | None = None, max_rows: int | None = None,
+               max_marks: int | None = None) -> Report:
     """Check the workbook, mark the cells, write "Kết quả kiểm tra", alert.
 
     Args:
         book: an ``xlwings.Book`` (any engine).
         now: the time written as "Thời điểm kiểm tra" (now when None).
+        max_rows: list and colour at most this many findings (all when None); the alert says so.
+        max_marks: paint back at most this many cells of the last check (all when None).
 
     Returns:
         The validators' report (the same findings ``cchc check`` gives for the same file).
@@ -83,7 +91,7 @@ def check_book(book: Any, now: datetime | None = None) -> Report:
         ReturnRejected: the workbook is none of the catalog's forms; the alert explaining it
             has already been queued/shown, nothing else was changed.
     """
-    grid, before = _read(book)
+    grid, before, notes = _read(book, max_marks)
     original = book.sheets.active
     try:
         ret = read_grid(grid, return_id=book.name)
@@ -92,9 +100,12 @@ def check_book(book: Any, now: datetime | None = None) -> Report:
         raise
     report = validate_return(ret)  # the very call ``cchc check`` makes
     known = _value_cells(ret)
-    marked = [_finding_cells(f, known) for f in report.findings]
+    listed = report.findings if max_rows is None else report.findings[:max_rows]
+    if len(listed) < len(report.findings):
+        notes = f"{notes} {text('server.rows_capped', total=len(report.findings), shown=len(listed))}".strip()
+    marked = [_finding_cells(f, known) for f in listed]
     fills: dict[CellRef, str] = {}
-    for finding, cells in zip(report.findings, marked, strict=True):
+    for finding, cells in zip(listed, marked, strict=True):
         for ref in cells:
             if fills.get(ref) != SEVERITY_FILL["error"]:
                 fills[ref] = SEVERITY_FILL.get(finding.severity, SEVERITY_FILL["warning"])
@@ -103,27 +114,29 @@ def check_book(book: Any, now: datetime | None = None) -> Report:
     paint(book, fills)
     existing = {s.name for s in book.sheets}
     sheet, added = _results_sheet(book)
-    rows = results.table(report.findings, marked, report.n_errors, report.n_warnings,
+    rows = results.table(listed, marked, report.n_errors, report.n_warnings,
                          now or datetime.now(), _identity(ret))
-    results.write(sheet, rows, report.findings, existing)
+    results.write(sheet, rows, listed, existing)
     if report.n_errors:
         sheet.activate()
     elif added:
         original.activate()
-    _alert(book, results.verdict(report.n_errors, report.n_warnings), critical=bool(report.n_errors))
+    verdict = results.verdict(report.n_errors, report.n_warnings)
+    _alert(book, f"{verdict}. {notes}" if notes else verdict, critical=bool(report.n_errors))
     return report
 
 
-def clear_marks(book: Any) -> int:
+def clear_marks(book: Any, max_marks: int | None = None) -> int:
     """Paint back every cell the last check coloured and remove "Kết quả kiểm tra".
 
     Args:
         book: an ``xlwings.Book`` (any engine).
+        max_marks: paint back at most this many cells (all when None); the alert says so.
 
     Returns:
         The number of cells painted back.
     """
-    grid, before = _read(book)
+    grid, before, notes = _read(book, max_marks)
     try:
         known = _value_cells(read_grid(grid, return_id=book.name))
     except ReturnRejected:
@@ -135,7 +148,7 @@ def clear_marks(book: Any) -> int:
                 book.sheets[0].activate()
             sheet.delete()
             break
-    text = f"Đã xóa đánh dấu {len(before)} ô." if before else "Không có ô nào đang được đánh dấu."
-    _alert(book, text, critical=False)
+    done = f"Đã xóa đánh dấu {len(before)} ô." if before else "Không có ô nào đang được đánh dấu."
+    _alert(book, f"{done} {notes}".strip(), critical=False)
     return len(before)
 

@@ -8,6 +8,7 @@ Vietnamese explanation instead of a Python traceback deep inside xlwings.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 _CELL_TYPES = (str, int, float, bool, type(None))
@@ -72,3 +73,72 @@ def check_payload(body: Any) -> dict[str, Any]:
     for i, sheet in enumerate(sheets):
         _check_sheet(i, sheet)
     return body
+
+
+class BodyError(ValueError):
+    """The body cannot be taken at all; ``message_id``/``params`` name the catalogue message."""
+
+    def __init__(self, status: int, message_id: str, **params: Any) -> None:
+        super().__init__(message_id)
+        self.status, self.message_id, self.params = status, message_id, params
+
+
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deeply lists and objects nest in ``value`` (iterative; stops once past ``limit``).
+
+    Sheets' ``values`` are walked like everything else, so the cost is one pass over the body.
+    """
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                return deepest
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
+    return deepest
+
+
+def count_cells(body: dict[str, Any]) -> int:
+    """Number of cells in every sheet's ``values`` (rows that are not lists count as one)."""
+    sheets = body.get("sheets")
+    if not isinstance(sheets, list):
+        return 0
+    total = 0
+    for sheet in sheets:
+        values = sheet.get("values") if isinstance(sheet, dict) else None
+        if isinstance(values, list):
+            total += sum(len(row) if isinstance(row, list) else 1 for row in values)
+    return total
+
+
+def parse_body(raw: bytes, max_depth: int, max_cells: int) -> dict[str, Any]:
+    """Decode, bound and check a posted workbook payload.
+
+    Args:
+        raw: the request body (its size was bounded while it was read).
+        max_depth: deepest nesting accepted (a workbook payload nests 5 deep).
+        max_cells: most cells accepted over all sheets.
+
+    Returns:
+        The payload, checked by :func:`check_payload`.
+
+    Raises:
+        BodyError: not JSON (400), nested too deep (400), too many cells (413).
+        PayloadError: JSON but not a workbook payload (422).
+    """
+    try:
+        body = json.loads(raw)
+    except RecursionError as exc:  # deeper than the interpreter can decode: far past max_depth
+        raise BodyError(400, "server.too_deep", limit=max_depth) from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BodyError(400, "server.not_json") from exc
+    if isinstance(body, dict) and (cells := count_cells(body)) > max_cells:  # cheap: before the walk
+        raise BodyError(413, "server.too_many_cells", cells=cells, limit=max_cells)
+    if nesting_depth(body, max_depth) > max_depth:
+        raise BodyError(400, "server.too_deep", limit=max_depth)
+    return check_payload(body)

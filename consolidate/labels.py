@@ -11,6 +11,7 @@ from consolidate.model import (
     USED,
     USED_WARNINGS,
 )
+from workbooks.messages import say
 
 STATUS_LABELS: dict[str, str] = {
     USED: "Đã dùng",
@@ -86,4 +87,6 @@ def reason_label(reason: str) -> str:
     Returns:
         Its label (the id itself when unknown).
     """
-    return REASON_LABELS.get(reason, reason)
+    if reason in REASON_LABELS:
+        return REASON_LABELS[reason]
+    return say(reason).text if reason.startswith("scan.") else reason  # the folder scan's reasons

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from consolidate.labels import STATUS_LABELS, reason_label
@@ -42,7 +43,7 @@ def print_summary(result: Consolidation, console: Console | None = None) -> None
     console = console or Console()
     counts = status_counts(result)
     total = len(result.outcomes)
-    table = Table(title=f"Kết quả đọc {total} tệp trong thư mục {result.folder}")
+    table = Table(title=f"Kết quả đọc {total} tệp trong thư mục {escape(str(result.folder))}")
     table.add_column("Tình trạng")
     table.add_column("Số tệp", justify="right")
     for status, n in counts.items():
@@ -63,7 +64,7 @@ def print_summary(result: Consolidation, console: Console | None = None) -> None
             why = reason_label(o.reason) if o.reason else ""
             if o.status in {"errors_excluded", "errors_used"}:
                 why = f"{o.n_errors} lỗi, {o.n_warnings} cảnh báo"
-            detail.add_row(o.rel, STATUS_LABELS[o.status], why)
+            detail.add_row(escape(o.rel), STATUS_LABELS[o.status], escape(why))
         if len(problems) > MAX_LISTED:
             detail.add_row(f"… và {len(problems) - MAX_LISTED} tệp khác (xem sheet 'Tệp đã nhận')", "", "")
         console.print(detail)
@@ -75,12 +76,12 @@ def print_summary(result: Consolidation, console: Console | None = None) -> None
         line += f"; trễ hạn: {statuses.get('late', 0)}"
     console.print(line + ".")
     console.print(f"Đọc mới {result.n_read} tệp; dùng lại {result.n_cached} tệp chưa thay đổi từ kho "
-                  f"{result.store_path}.")
+                  f"{escape(str(result.store_path))}.")
     if result.include_errors:
         console.print("Số liệu đã tính cả các báo cáo có lỗi (--include-errors).")
     else:
         console.print("Số liệu không tính các báo cáo có lỗi (dùng --include-errors để tính cả).")
     if result.out:
-        console.print(f"[bold green]Tệp tổng hợp:[/bold green] {result.out}")
+        console.print(f"[bold green]Tệp tổng hợp:[/bold green] {escape(str(result.out))}")
     if result.data_files:
-        console.print(f"Dữ liệu dạng bảng: {result.data_files[0].parent}")
+        console.print(f"Dữ liệu dạng bảng: {escape(str(result.data_files[0].parent))}")

@@ -1,50 +1,181 @@
-"""Find every file under the folder: Excel files are read, every other file is listed."""
+"""Find every entry under the folder: Excel files are read, everything else is listed, never opened.
+
+The folder is whatever a Sở unzipped or copied from its mailbox, so it may hold more than files:
+names that are not UTF-8 (a Windows zip unzipped elsewhere), names with terminal escape sequences
+or console markup, named pipes, sockets, devices, dangling links, link loops, links out of the
+folder. None of them may stop the run or be opened: each is listed with a reason id (the
+message catalogue's ``scan.*`` family) and a printable name. Only the tool's own temporary files
+(``.<output name>.cchc-tmp`` beside each output) are left out, by exact name.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
 from consolidate.model import FoundFile
+from workbooks.messages import say
 
 EXCEL_SUFFIXES: frozenset[str] = frozenset({".xlsx", ".xlsm", ".xls"})
+TEMP_SUFFIX = ".cchc-tmp"  # see consolidate/output.py and consolidate/tidy.py
+
+LOCK_FILE = "lock_file"
+OTHER_EXTENSION = "other_extension"
+NAME_NOT_UTF8 = "scan.name_not_utf8"
+FIFO, SOCKET, DEVICE = "scan.fifo", "scan.socket", "scan.device"
+DANGLING_LINK, LINK_LOOP, LINK_OUTSIDE = "scan.dangling_link", "scan.link_loop", "scan.link_outside"
+LINK_TO_FOLDER, LINK_TO_SPECIAL = "scan.link_to_folder", "scan.link_to_special"
+FOLDER_UNREADABLE, VANISHED = "scan.folder_unreadable", "scan.vanished"
+
+# Characters that must never reach a terminal or a cell as themselves: C0/C1 controls, DEL and
+# the bidirectional overrides that make a name display as another one.
+_BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A)) | {0x200E, 0x200F, 0x061C}
 
 
-def _skip_reason(name: str, suffix: str) -> str:
-    """Why a file is not opened ("" when it is an Excel file to read)."""
+def printable(text: str) -> str:
+    """``text`` safe to print and store: undecodable bytes and control characters as escapes.
+
+    Args:
+        text: a file name or path as the OS gave it (undecodable bytes as surrogates).
+
+    Returns:
+        The same text where every byte that was not UTF-8 reads ``\\xe1`` and every control or
+        direction-override character reads ``\\x1b`` / ``\\u202e``; other text is unchanged.
+    """
+    out: list[str] = []
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or 0x7F <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        elif code in _BIDI or 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def is_utf8(text: str) -> bool:
+    """True when the OS name ``text`` was valid UTF-8 (no undecodable bytes in it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def skip_message(reason: str) -> str:
+    """The Vietnamese explanation of a scan reason (what it is, what to do).
+
+    Args:
+        reason: a ``skip_reason`` of :class:`FoundFile`.
+
+    Returns:
+        Message and fix as one text.
+    """
+    return str(say(f"scan.{reason}" if reason in (LOCK_FILE, OTHER_EXTENSION) else reason))
+
+
+def _name_reason(name: str) -> str:
+    """Why a regular file is not opened ("" when it is an Excel file to read)."""
     if name.startswith("~$"):
-        return "lock_file"
-    if suffix not in EXCEL_SUFFIXES:
-        return "other_extension"
+        return LOCK_FILE
+    if Path(name).suffix.lower() not in EXCEL_SUFFIXES:
+        return OTHER_EXTENSION
     return ""
 
 
+def _special_reason(mode: int) -> str:
+    """The reason for an entry that is neither a file, a folder nor a link."""
+    if stat.S_ISFIFO(mode):
+        return FIFO
+    if stat.S_ISSOCK(mode):
+        return SOCKET
+    return DEVICE
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _link_reason(path: str, root: str) -> str:
+    """Why a symbolic link is not followed ("" when it is a link to a regular file in the folder)."""
+    try:
+        target = os.stat(path)  # follows the link; never opens the target
+    except OSError as exc:
+        return LINK_LOOP if exc.errno == errno.ELOOP else DANGLING_LINK
+    if not _inside(os.path.realpath(path), root):
+        return LINK_OUTSIDE
+    if stat.S_ISDIR(target.st_mode):
+        return LINK_TO_FOLDER
+    if not stat.S_ISREG(target.st_mode):
+        return LINK_TO_SPECIAL
+    return ""
+
+
+def _entry_reason(entry: os.DirEntry, root: str) -> str | None:
+    """Reason for a non-folder entry ("" to read it); None for a folder to walk into."""
+    if entry.is_symlink():
+        return _link_reason(entry.path, root) or _name_reason(entry.name)
+    if entry.is_dir(follow_symlinks=False):
+        return None
+    if entry.is_file(follow_symlinks=False):
+        return _name_reason(entry.name)
+    return _special_reason(entry.stat(follow_symlinks=False).st_mode)
+
+
+def _found(path: str, rel: str, reason: str) -> FoundFile:
+    if not is_utf8(rel):
+        reason = NAME_NOT_UTF8
+    return FoundFile(path if is_utf8(path) else printable(path), printable(rel), not reason, reason)
+
+
+def own_temporary_files(outputs: Iterable[str | Path]) -> set[str]:
+    """The exact names the tool writes before renaming onto each output (``.<name>.cchc-tmp``)."""
+    return {str(Path(p).with_name(f".{Path(p).name}{TEMP_SUFFIX}")) for p in outputs}
+
+
 def scan_folder(folder: str | Path, exclude: Iterable[str | Path] = ()) -> list[FoundFile]:
-    """List every file under ``folder`` (recursively, symbolic links to folders not followed).
+    """List every entry under ``folder`` (recursively, no symbolic link followed out of it).
 
     Args:
         folder: the folder of returns.
         exclude: files and folders of our own to leave out (the output workbook, the store, the
-            tidy-data folder), when they happen to lie inside ``folder``.
+            tidy-data folder), when they happen to lie inside ``folder``; the temporary file
+            written beside each of them is left out too.
 
     Returns:
-        Every regular file, sorted by relative path; Excel files (.xlsx, .xlsm, .xls) have
-        ``excel=True``; others carry a ``skip_reason`` (``other_extension``, ``lock_file``).
+        Every entry that is not a folder, sorted by relative path: Excel files (.xlsx, .xlsm,
+        .xls) have ``excel=True``; every other entry carries a ``skip_reason`` (``other_extension``,
+        ``lock_file`` or a ``scan.*`` message id) and is never opened. ``rel`` is printable.
     """
-    root = Path(folder).resolve()
-    skip = {str(Path(p).resolve()) for p in exclude}
+    root = str(Path(folder).resolve())
+    excluded = [str(Path(p).resolve()) for p in exclude]
+    skip = set(excluded) | own_temporary_files(excluded)
     found: list[FoundFile] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if str(Path(dirpath, d)) not in skip)
-        for name in filenames:
-            path = Path(dirpath, name)
-            if str(path) in skip or name.endswith(".cchc-tmp"):
+    pending = [root]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as entries:
+                listing = list(entries)
+        except OSError:
+            found.append(_found(current, Path(os.path.relpath(current, root)).as_posix(), FOLDER_UNREADABLE))
+            continue
+        for entry in listing:
+            if entry.path in skip:
                 continue
-            if not path.is_file():
+            try:
+                reason = _entry_reason(entry, root)
+            except OSError:  # removed or made unreadable while we looked
+                reason = VANISHED
+            if reason is None:
+                pending.append(entry.path)
                 continue
-            suffix = path.suffix.lower()
-            reason = _skip_reason(name, suffix)
-            found.append(FoundFile(str(path), path.relative_to(root).as_posix(), not reason, reason))
+            found.append(_found(entry.path, Path(os.path.relpath(entry.path, root)).as_posix(), reason))
     found.sort(key=lambda f: f.rel)
     return found

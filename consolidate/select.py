@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from consolidate.model import DUPLICATE, NOT_EXCEL, REJECTED, FileOutcome, FoundFile, Ingested
+from consolidate.scan import skip_message
 from workbooks.catalog.model import Form
 from workbooks.registry import Registry
 
@@ -140,8 +141,7 @@ def select_returns(files: list[tuple[FoundFile, Ingested | None]], form: Form, r
     for found, item in files:
         if item is None:
             outcomes.append(FileOutcome(found.rel, found.path, NOT_EXCEL, found.skip_reason,
-                                        "Không phải tệp Excel: không đọc." if found.skip_reason != "lock_file"
-                                        else "Tệp khóa tạm do Excel tạo khi đang mở tệp: bỏ qua."))
+                                        skip_message(found.skip_reason)))
             continue
         rejection = _check(found, item, form, registry, period, expected)
         if rejection is not None:

@@ -311,21 +311,35 @@
     return `Máy chủ trả lời lỗi ${response.status}.`;
   }
 
-  /** POST the payload; returns the actions or throws an Error with a Vietnamese message. */
-  async function postPayload(url, payload, fetchImpl) {
+  /** The Authorization value for the province's access code ("" when none is set). */
+  function authFor(code) {
+    const trimmed = String(code || "").trim();
+    return trimmed ? `Bearer ${trimmed}` : "";
+  }
+
+  /**
+   * POST the payload; returns the actions or throws an Error with a Vietnamese message
+   * (and the HTTP status as error.status).
+   * @param {{auth?: string}} [options] xlwings' custom-auth shape: auth is sent as the
+   *   Authorization header when not empty.
+   */
+  async function postPayload(url, payload, fetchImpl, options) {
     const doFetch = fetchImpl || fetch;
+    const headers = { "Content-Type": "application/json" };
+    const auth = (options && options.auth) || "";
+    if (auth) {
+      headers.Authorization = auth;
+    }
     let response;
     try {
-      response = await doFetch(url, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(payload),
-      });
+      response = await doFetch(url, { method: "POST", headers, body: JSON.stringify(payload) });
     } catch (error) {
       throw new Error("Không kết nối được máy chủ kiểm tra của Sở. Kiểm tra mạng rồi bấm lại.");
     }
     if (!response.ok) {
-      throw new Error(await readError(response));
+      const error = new Error(await readError(response));
+      error.status = response.status;
+      throw error;
     }
     const data = await response.json();
     return Array.isArray(data && data.actions) ? data.actions : [];
@@ -336,13 +350,13 @@
   /**
    * One click: read the workbook, ask the server, apply the answer.
    * @param {"check"|"clear"} kind
-   * @param {{excel: object, base: string, fetch?: Function, supports?: Function}} deps
+   * @param {{excel: object, base: string, fetch?: Function, supports?: Function, auth?: string}} deps
    */
   async function run(kind, deps) {
     const url = new URL(ENDPOINTS[kind], deps.base).toString();
     return deps.excel.run(async (context) => {
       const payload = await buildPayload(context, deps.supports);
-      const actions = await postPayload(url, payload, deps.fetch);
+      const actions = await postPayload(url, payload, deps.fetch, { auth: deps.auth });
       return applyActions(context, actions, deps.supports);
     });
   }
@@ -353,17 +367,49 @@
     status.className = "status " + (mode || "info");
   }
 
+  const CODE_KEY = "cchc.maTruyCap";
+
+  /** The access code kept on this computer ("" when none, or when storage is blocked). */
+  function savedCode(storage) {
+    try {
+      return (storage && storage.getItem(CODE_KEY)) || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function saveCode(storage, code) {
+    try {
+      if (code) {
+        storage.setItem(CODE_KEY, code);
+      } else {
+        storage.removeItem(CODE_KEY);
+      }
+    } catch (error) {
+      // storage blocked: the code is used for this session only
+    }
+  }
+
   function init(doc) {
     const buttons = [doc.getElementById("kiem-tra"), doc.getElementById("xoa-danh-dau")];
     const supports = (version) => Office.context.requirements.isSetSupported("ExcelApi", version);
+    const storage = typeof localStorage !== "undefined" ? localStorage : null;
+    const codeInput = doc.getElementById("ma-truy-cap");
+    codeInput.value = savedCode(storage);
+    codeInput.addEventListener("change", () => saveCode(storage, codeInput.value.trim()));
     const click = (kind, busyText) => async () => {
       buttons.forEach((b) => (b.disabled = true));
       show(doc, busyText, "busy");
       try {
-        const alerts = await run(kind, { excel: Excel, base: window.location.href, supports });
+        const auth = authFor(codeInput.value);
+        const alerts = await run(kind, { excel: Excel, base: window.location.href, supports, auth });
         const last = alerts[alerts.length - 1];
         show(doc, last ? last.prompt : "Xong.", last ? last.mode : "info");
       } catch (error) {
+        if (error && error.status === 401) {
+          doc.getElementById("truy-cap").open = true;
+          codeInput.focus();
+        }
         show(doc, error && error.message ? error.message : String(error), "critical");
       } finally {
         buttons.forEach((b) => (b.disabled = false));
@@ -384,6 +430,7 @@
     a1,
     buildPayload,
     applyActions,
+    authFor,
     postPayload,
     run,
     init,

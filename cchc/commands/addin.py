@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from cchc.commands.common import add_command, port_number, positive_number
+from cchc.commands.common import add_command, job_count, port_number, positive_number
 
 LICENSE_NOTE = (
     "Máy chủ dùng phần PRO của xlwings (xw.Book(json=...)), miễn phí theo giấy phép PolyForm "
@@ -36,6 +36,19 @@ def run_lite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token(args: argparse.Namespace) -> str | None:
+    """The access code from ``--token-file`` (None: take ``CCHC_ADDIN_TOKEN`` or none)."""
+    if not args.token_file:
+        return None
+    from workbooks.messages import text
+
+    try:
+        with open(args.token_file, encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError as exc:
+        raise ValueError(text("server.token_file_unreadable", path=args.token_file, error=exc.strerror)) from exc
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Start the server for the Office.js task pane."""
     if not os.environ.get("XLWINGS_LICENSE_KEY"):
@@ -44,12 +57,20 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from addin.server import create_app
+        from addin.server import ServerConfigError, create_app, settings_for
     except ModuleNotFoundError as exc:
         print(f"Thiếu gói {exc.name}: cài bằng  pip install 'cchc[server]'", file=sys.stderr)
         return 2
-    app = create_app(max_bytes=int(args.max_mb * 1_048_576), public_url=args.public_url)
-    print(f"Máy chủ kiểm tra CCHC: http://{args.host}:{args.port}  (manifest: /manifest.xml)")
+    try:
+        settings = settings_for(host=args.host, port=args.port, max_bytes=int(args.max_mb * 1_048_576),
+                                public_url=args.public_url, token=_token(args), cors_origins=args.cors_origin,
+                                jobs=args.jobs, timeout=args.timeout)
+    except (ServerConfigError, ValueError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(settings=settings)
+    access = "có mã truy cập" if settings.token else "không yêu cầu mã truy cập"
+    print(f"Máy chủ kiểm tra CCHC: http://{args.host}:{args.port}  (manifest: /manifest.xml, {access})")
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -78,9 +99,19 @@ def register(sub) -> None:
     s.add_argument("--host", default="127.0.0.1", metavar="ĐỊA_CHỈ", help="địa chỉ lắng nghe (mặc định 127.0.0.1)")
     s.add_argument("--port", type=port_number, default=8000, metavar="CỔNG", help="cổng (mặc định 8000)")
     s.add_argument("--public-url", default=None, metavar="URL",
-                   help="địa chỉ HTTPS đơn vị truy cập, ghi vào manifest (vd https://cchc.sonla.gov.vn)")
+                   help="địa chỉ HTTPS đơn vị truy cập, ghi vào manifest (vd https://cchc.sonla.gov.vn); "
+                        "bắt buộc khi --host không phải 127.0.0.1/localhost")
     s.add_argument("--max-mb", type=positive_number, default=20.0, metavar="MB",
                    help="dung lượng tối đa một lần gửi (mặc định 20 MB)")
+    s.add_argument("--token-file", default=None, metavar="TỆP",
+                   help="tệp chứa mã truy cập của tỉnh; khi có, mọi yêu cầu kiểm tra phải kèm mã "
+                        "(hoặc đặt biến môi trường CCHC_ADDIN_TOKEN)")
+    s.add_argument("--cors-origin", action="append", default=[], metavar="URL",
+                   help="nguồn (https://…) được gọi máy chủ từ trang khác; mặc định không nguồn nào")
+    s.add_argument("--jobs", type=job_count, default=None, metavar="N",
+                   help="số tiến trình kiểm tra cùng lúc (mặc định 2)")
+    s.add_argument("--timeout", type=positive_number, default=None, metavar="GIÂY",
+                   help="thời gian tối đa kiểm tra một sổ (mặc định 120 giây)")
     s.set_defaults(func=run_serve)
 
     lite = add_command(inner, "lite", "Tạo main.py và requirements.txt cho xlwings Lite",

@@ -323,6 +323,28 @@ test("postPayload: actions, Vietnamese server errors, network failure", async ()
   await assert.rejects(tp.postPayload("u", SMALL, html), /lỗi 502/);
   const down = async () => { throw new TypeError("Failed to fetch"); };
   await assert.rejects(tp.postPayload("u", SMALL, down), /Không kết nối được máy chủ/);
+  const denied = async () => ({ ok: false, status: 401, json: async () => ({ detail: "yêu cầu mã truy cập" }) });
+  await assert.rejects(tp.postPayload("u", SMALL, denied), (e) => e.status === 401 && /mã truy cập/.test(e.message));
+});
+
+test("access code: sent as the Authorization header (xlwings' auth option), never when empty", async () => {
+  const seen = [];
+  const ok = async (url, init) => {
+    seen.push(init.headers);
+    return { ok: true, status: 200, json: async () => ({ actions: [] }) };
+  };
+  assert.equal(tp.authFor("  abc123  "), "Bearer abc123");
+  assert.equal(tp.authFor(""), "");
+  await tp.postPayload("u", SMALL, ok, { auth: tp.authFor("ma-cua-tinh-0123456789abcdef") });
+  await tp.postPayload("u", SMALL, ok, { auth: tp.authFor("   ") });
+  await tp.postPayload("u", SMALL, ok);
+  assert.equal(seen[0].Authorization, "Bearer ma-cua-tinh-0123456789abcdef");
+  assert.equal(seen[0]["Content-Type"], "application/json");
+  assert.ok(!("Authorization" in seen[1]) && !("Authorization" in seen[2]));
+  const { context } = fakeBook(SMALL);
+  const excel = { run: async (batch) => batch(context) };
+  await tp.run("check", { excel, base: "https://cchc.example.gov.vn/taskpane.html", fetch: ok, auth: "Bearer x" });
+  assert.equal(seen[3].Authorization, "Bearer x");
 });
 
 test("run: reads the book, posts to the endpoint next to the pane, applies the answer", async () => {
