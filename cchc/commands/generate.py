@@ -7,15 +7,22 @@ import sys
 import time
 
 from cchc.commands.common import add_command, parse_date, progress_bar
-from workbooks.catalog.loader import get_form
+from workbooks.catalog.loader import get_form, load_form
 from workbooks.registry import RegistryError, load_registry
 from workbooks.writer.batch import generate_all
 
 
 def run(args: argparse.Namespace) -> int:
     """Generate the workbooks and print where they are."""
+    if args.form_id.lower().endswith(".xlsx"):  # a definition workbook: build its form first
+        from cchc.commands.form import build_from_definition
+
+        form_file = build_from_definition(args.form_id, args.out)
+        if form_file is None:
+            return 1
+        args.form_id = str(form_file)
     try:
-        form = get_form(args.form_id)
+        form = load_form(args.form_id) if args.form_id.endswith(".yaml") else get_form(args.form_id)
         registry = load_registry(args.registry)
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
@@ -38,7 +45,7 @@ def register(sub) -> None:
     p = add_command(sub, "generate", "Sinh tệp Excel phụ lục cho từng đơn vị",
                     "Sinh một tệp Excel cho mỗi đơn vị trong danh sách (có kiểm tra dữ liệu, danh sách "
                     "chọn, công thức tỷ lệ, khóa bảo vệ) và một mẫu trống.")
-    p.add_argument("form_id", metavar="MÃ_BIỂU_MẪU", help="mã biểu mẫu, xem `cchc forms`")
+    p.add_argument("form_id", metavar="MÃ_BIỂU_MẪU", help="mã biểu mẫu (xem `cchc forms`), tệp .yaml, hoặc tệp định nghĩa .xlsx")
     p.add_argument("--registry", required=True, metavar="TỆP", help="tệp danh sách đơn vị (CSV/XLSX)")
     p.add_argument("--period", type=int, metavar="NĂM", help="năm báo cáo (mặc định theo biểu mẫu)")
     p.add_argument("--out", default="bieu_mau", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định bieu_mau)")
