@@ -109,7 +109,7 @@ def read_definition(path: str | Path) -> tuple[dict[str, Any] | None, list[Messa
     data["sheets"] = [s.data for s in sheets.values()]
     data["rules"] = rules
     if problems:
-        return None, problems.items
+        return None, problems.in_order()
     return data, []
 
 

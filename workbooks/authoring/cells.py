@@ -12,6 +12,7 @@ from workbooks.authoring.schema import (
     CHOICE_SEP,
     LIST_SEP,
     OPERATORS,
+    SHEET_NAMES,
     Column,
     enum_code,
     enum_words,
@@ -38,6 +39,7 @@ class Problems:
     """The located errors found while building (all of them, not only the first)."""
 
     items: list[Message] = field(default_factory=list)
+    places: list[tuple[int, int]] = field(default_factory=list)
 
     def add(self, message_id: str, sheet: str | None = None, row: int | None = None, **params: Any) -> None:
         """Record one error at (sheet, row)."""
@@ -47,6 +49,13 @@ class Problems:
         elif sheet is not None:
             place = say("authoring.place.sheet", sheet=sheet).text
         self.items.append(say(message_id, place=place, sheet=sheet, row=row, **params))
+        order = [sheet_title(t) for t in SHEET_NAMES]
+        self.places.append((order.index(sheet) if sheet in order else -1, row or 0))
+
+    def in_order(self) -> list[Message]:
+        """The errors by sheet (workbook order), then row."""
+        pairs = sorted(zip(self.places, range(len(self.items)), self.items, strict=True))
+        return [message for _, _, message in pairs]
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -58,6 +67,7 @@ class TableRow:
 
     number: int
     values: dict[str, Any]
+    invalid: set[str] = field(default_factory=set)  # columns whose cell was wrong (already reported)
 
     def get(self, key: str) -> Any:
         """The parsed value of a column (None when blank or not parsed)."""
@@ -151,12 +161,15 @@ def read_table(ws: Worksheet, table: str, problems: Problems) -> list[TableRow]:
     for number, raw in enumerate(rows, start=2):
         if not any(_text(v) for v in raw):
             continue
-        values = {}
+        row = TableRow(number, {})
         for col in wanted:
             i = position.get(col.key)
             if i is not None and i < len(raw):
-                values[col.key] = parse_cell(col, raw[i], problems, name, number)
-        out.append(TableRow(number, values))
+                before = len(problems.items)
+                row.values[col.key] = parse_cell(col, raw[i], problems, name, number)
+                if len(problems.items) > before:
+                    row.invalid.add(col.key)
+        out.append(row)
     return out
 
 

@@ -45,8 +45,10 @@ def _required_ok(row: TableRow, table: str, problems: Problems, skip: set[str] =
     ok = True
     for col in table_columns(table):
         if col.required and col.key not in skip and row.get(col.key) in (None, ()):
-            problems.add("authoring.error.required", sheet_title(table), row.number, column=col.header)
             ok = False
+            if col.key in row.invalid:
+                continue
+            problems.add("authoring.error.required", sheet_title(table), row.number, column=col.header)
     return ok
 
 
@@ -212,6 +214,10 @@ def check_indicators(tables: dict[str, list[TableRow]], sheets: dict[str, SheetD
     for row in tables[table]:
         draft = _sheet_of(row, table, "indicators", sheets, problems)
         if draft is None or not _required_ok(row, table, problems, {"sheet"}):
+            if row.get("code") is not None:  # known to rules and parts: one mistake, one error
+                kinds.setdefault(row.get("code"), row.get("kind") or "count")
+                kinds.setdefault(f"{row.get('code')}:num", "count")
+                kinds.setdefault(f"{row.get('code')}:den", "count")
             continue
         if row.get("kind") == "heading":
             heading = {"heading": row.get("label")}
