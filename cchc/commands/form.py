@@ -103,6 +103,26 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_import(args: argparse.Namespace) -> int:
+    """Draft the definition workbook of an appendix (.docx/.xlsx)."""
+    from workbooks.authoring import write_definition
+    from workbooks.authoring.importer import AppendixUnreadable, import_appendix
+
+    path = Path(args.appendix)
+    try:
+        imported = import_appendix(path, args.id, args.province or "", args.year)
+    except AppendixUnreadable as exc:
+        message = ("authoring.import.no_table" if exc.reason == "no-table" else "authoring.import.unreadable")
+        print(text(message, file=path.name, reason=exc.reason), file=sys.stderr)
+        return EXIT_UNREADABLE
+    form = imported.form
+    out = Path(args.out or path.with_name(f"{form.id}.xlsx"))
+    write_definition(form, out, imported.reviews)
+    print(text("authoring.cli.imported", file=path.name, sheets=len(form.sheets), indicators=_indicators(form),
+               review=len(imported.reviews), path=out))
+    return EXIT_OK
+
+
 def register(sub) -> None:
     """Add ``form`` and its subcommands."""
     intro = say("authoring.cli.help.form")
@@ -122,4 +142,12 @@ def register(sub) -> None:
     b.add_argument("definition", metavar="TỆP.xlsx", help=text("authoring.cli.arg.definition"))
     b.add_argument("--out", metavar="TỆP.yaml", help=text("authoring.cli.arg.out_yaml"))
     b.set_defaults(func=run_build)
+
+    i = command("import")
+    i.add_argument("appendix", metavar="PHỤ_LỤC", help=text("authoring.cli.arg.appendix"))
+    i.add_argument("--out", metavar="TỆP.xlsx", help=text("authoring.cli.arg.out_xlsx"))
+    i.add_argument("--id", metavar="MÃ", help=text("authoring.cli.arg.id"))
+    i.add_argument("--province", metavar="TỈNH", help=text("authoring.cli.arg.province"))
+    i.add_argument("--year", type=int, metavar="NĂM", help=text("authoring.cli.arg.year"))
+    i.set_defaults(func=run_import)
     p.set_defaults(func=lambda _args: p.print_help() or 0)
