@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "cchc.commands.forms",
     "cchc.commands.units",
     "cchc.commands.generate",
+    "cchc.commands.form",
     "cchc.commands.check",
     "cchc.commands.consolidate",
     "cchc.commands.addin",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cchc.commands.common import add_command, job_count, parse_date, period_year, progress_bar
 from cchc.errors import WRITE, CliError, os_error_message, unwrap_os_error
-from workbooks.catalog.loader import get_form, known_levels, load_catalog
+from workbooks.catalog.loader import get_form, known_levels, load_catalog, load_form
 from workbooks.catalog.model import Form
 from workbooks.messages import say
 from workbooks.registry import Registry, RegistryError, load_registry
@@ -27,7 +27,18 @@ from workbooks.writer.context import UnitInfo
 TMP_SUFFIX = ".tmp"  # the writer writes ``name.xlsx.tmp`` then renames it
 
 
-def _form(form_id: str) -> Form:
+def _form(form_id: str, out_dir: str) -> Form | None:
+    """The form named by an id of the catalog, a form file (.yaml) or a definition workbook (.xlsx).
+
+    A definition workbook is built first (into ``out_dir``); None when it has mistakes (printed).
+    """
+    if form_id.lower().endswith(".xlsx"):
+        from cchc.commands.form import build_from_definition
+
+        built = build_from_definition(form_id, out_dir)
+        return None if built is None else load_form(built)
+    if form_id.lower().endswith((".yaml", ".yml")):
+        return load_form(form_id)
     try:
         return get_form(form_id)
     except KeyError:
@@ -107,7 +118,9 @@ def skipped_units(form: Form, registry: Registry) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Generate the workbooks and print where they are, and which units get none and why."""
-    form = _form(args.form_id)
+    form = _form(args.form_id, args.out)
+    if form is None:
+        return 1
     try:
         registry = load_registry(args.registry)
     except RegistryError as exc:
@@ -152,7 +165,8 @@ def register(sub) -> None:
                     "chọn, công thức tỷ lệ, khóa bảo vệ) và một mẫu trống. Đơn vị không phải báo cáo theo "
                     "biểu mẫu (khác cấp) được liệt kê kèm lý do.\n"
                     "Mã thoát: 0 đã tạo, 1 tệp danh sách đơn vị có lỗi, 2 lệnh sai hoặc không ghi được tệp.")
-    p.add_argument("form_id", metavar="MÃ_BIỂU_MẪU", help="mã biểu mẫu, xem `cchc forms`")
+    p.add_argument("form_id", metavar="MÃ_BIỂU_MẪU",
+                   help="mã biểu mẫu (xem `cchc forms`), tệp .yaml, hoặc tệp định nghĩa .xlsx (`cchc form export`)")
     p.add_argument("--registry", required=True, metavar="TỆP", help="tệp danh sách đơn vị (CSV/XLSX)")
     p.add_argument("--period", type=period_year, metavar="NĂM",
                    help="năm báo cáo, bốn chữ số (mặc định theo biểu mẫu)")

@@ -1,0 +1,85 @@
+"""A catalog ``Form`` as the rows of the definition workbook's tables (model values, not cells)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from workbooks.authoring.schema import REVIEW, Column, get_path, table_columns
+from workbooks.catalog.model import Form, Heading, Indicator, IndicatorSheet, ListSheet
+
+Row = dict[str, Any]
+
+
+def _row(obj: Any, table: str, **fixed: Any) -> Row:
+    out: Row = {}
+    for col in table_columns(table):
+        out[col.key] = fixed[col.key] if col.key in fixed else get_path(obj, col.attr_path)
+    return out
+
+
+def form_settings(form: Form) -> list[tuple[Column, Any]]:
+    """(column, value) for the vertical sheet ``Biểu mẫu``."""
+    return [(col, get_path(form, col.attr_path)) for col in table_columns("form")]
+
+
+def form_tables(form: Form, reviews: Mapping[tuple[str, int], str] | None = None) -> dict[str, list[Row]]:
+    """Every horizontal table of the definition workbook for ``form``.
+
+    Args:
+        form: the catalog form.
+        reviews: the importer's "Cần xem lại" notes, keyed by (sheet id, index in its rows).
+
+    Returns:
+        Table name -> rows (column key -> model value), in printed order.
+    """
+    reviews = reviews or {}
+    tables: dict[str, list[Row]] = {t: [] for t in (
+        "sheets", "value_columns", "indicators", "choices", "rules", "list_columns", "groups", "row_rules")}
+    for sheet in form.sheets:
+        tables["sheets"].append(_row(sheet, "sheets", kind=sheet.kind,
+                                     show_unit=getattr(sheet, "show_unit", None),
+                                     rows=sheet.rows if isinstance(sheet, ListSheet) else None))
+        if isinstance(sheet, IndicatorSheet):
+            _indicator_sheet(sheet, tables, reviews)
+        else:
+            _list_sheet(sheet, tables)
+    for rule in form.rules:
+        tables["rules"].append(_row(rule, "rules", sheet=None,
+                                    factor=None if rule.factor == 1 else rule.factor))
+    return tables
+
+
+def _indicator_sheet(sheet: IndicatorSheet, tables: dict[str, list[Row]],
+                     reviews: Mapping[tuple[str, int], str]) -> None:
+    for col in sheet.columns:
+        tables["value_columns"].append(_row(col, "value_columns", sheet=sheet.id))
+    for i, item in enumerate(sheet.rows):
+        note = reviews.get((sheet.id, i))
+        if isinstance(item, Heading):
+            row = {c.key: None for c in table_columns("indicators")}
+            row.update(sheet=sheet.id, stt=item.stt, label=item.label, kind="heading")
+        else:
+            row = _row(item, "indicators", sheet=sheet.id,
+                       choices=item.code if item.kind == "choice" else None)
+            _choices(item, tables)
+        row[REVIEW] = note
+        tables["indicators"].append(row)
+    for rule in sheet.column_rules:
+        tables["rules"].append(_row(rule, "rules", sheet=sheet.id,
+                                    factor=None if rule.factor == 1 else rule.factor))
+
+
+def _choices(ind: Indicator, tables: dict[str, list[Row]]) -> None:
+    for choice in ind.choices:
+        tables["choices"].append({"list": ind.code, "code": choice.code, "label": choice.label})
+
+
+def _list_sheet(sheet: ListSheet, tables: dict[str, list[Row]]) -> None:
+    for col in sheet.columns:
+        tables["list_columns"].append(_row(col, "list_columns", sheet=sheet.id,
+                                           choices="; ".join(col.choices) or None))
+    for group in sheet.groups:
+        tables["groups"].append(_row(group, "groups", sheet=sheet.id))
+    for rule in sheet.row_rules:
+        tables["row_rules"].append(_row(rule, "row_rules", sheet=sheet.id))
