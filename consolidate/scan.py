@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from consolidate.model import FoundFile
+from workbooks.reader import ACCEPTED_SUFFIXES
 
-EXCEL_SUFFIXES: frozenset[str] = frozenset({".xlsx", ".xlsm", ".xls"})
+EXCEL_SUFFIXES: frozenset[str] = ACCEPTED_SUFFIXES  # the reader's one list (.xlsx, .xlsm, .xls, .ods)
 
 
 def _skip_reason(name: str, suffix: str) -> str:
@@ -29,7 +30,7 @@ def scan_folder(folder: str | Path, exclude: Iterable[str | Path] = ()) -> list[
             tidy-data folder), when they happen to lie inside ``folder``.
 
     Returns:
-        Every regular file, sorted by relative path; Excel files (.xlsx, .xlsm, .xls) have
+        Every regular file, sorted by relative path; spreadsheet files (the reader's ``ACCEPTED_SUFFIXES``) have
         ``excel=True``; others carry a ``skip_reason`` (``other_extension``, ``lock_file``).
     """
     root = Path(folder).resolve()
