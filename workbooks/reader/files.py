@@ -10,21 +10,32 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import python_calamine as calamine
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from workbooks.reader import xmlparts
 from workbooks.reader.grid import Grid, TableRef
-from workbooks.reader.limits import Limits, check_package, check_sheet_extent, check_size, resolved, xml_part
+from workbooks.reader.limits import (
+    Limits,
+    check_ods_content,
+    check_package,
+    check_sheet_extent,
+    check_size,
+    resolved,
+    xml_part,
+)
 from workbooks.reader.package import Package, open_package
 from workbooks.reader.rejections import reject
 
 ACCEPTED_SUFFIXES: frozenset[str] = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+T = TypeVar("T")
 _DAMAGED = (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError, zlib.error, IndexError)
 
 
@@ -88,14 +99,18 @@ class _Parts:
     def __init__(self, source: str, package: Package, limits: Limits) -> None:
         self.source, self.package, self.limits = source, package, limits
 
-    def xml(self, name: str) -> bytes:
-        return xml_part(self.source, self.package, name, self.limits)
+    def parsed(self, name: str, parse: Callable[[bytes], T]) -> T:
+        """``parse`` of a small XML part; unsafe XML rejected naming the part."""
+        try:
+            return parse(xml_part(self.source, self.package, name, self.limits))
+        except xmlparts.UnsafeXml as exc:
+            raise reject(self.source, "unsafe_xml", part=name, detail=str(exc)[:80]) from exc
 
     def rels(self, part: str) -> list[dict[str, str]]:
         """Relationships of a part (``xl/workbook.xml`` → ``xl/_rels/workbook.xml.rels``)."""
         folder, _, name = part.rpartition("/")
         rels = f"{folder}/_rels/{name}.rels"
-        return xmlparts.relationships(self.xml(rels)) if rels in self.package.names else []
+        return self.parsed(rels, xmlparts.relationships) if rels in self.package.names else []
 
 
 def _table_ref(data: bytes, sheet: str) -> tuple[str, TableRef] | None:
@@ -135,7 +150,7 @@ def _sheets_and_tables(parts: _Parts, sheets: list[tuple[str, str]]) -> dict[str
                 continue
             table_part = _part_path(sheet_part, rel["Target"])
             if table_part in names:
-                found = _table_ref(parts.xml(table_part), sheet)
+                found = parts.parsed(table_part, lambda data, name=sheet: _table_ref(data, name))
                 if found:
                     out[found[0].lower()] = found[1]
     return out
@@ -160,16 +175,18 @@ def _zip_parts(source: str, data: bytes, limits: Limits) -> _ZipFacts:
         check_package(source, package, limits)
         saved = _saved_times(package, limits, source)
         if "xl/workbook.xml" not in package.names:
-            if "content.xml" in package.names:  # OpenDocument: calamine reads it
+            if "content.xml" in package.names:  # OpenDocument: calamine reads it, after a look at its start
+                check_ods_content(source, package)
                 return _ZipFacts({}, {}, {}, saved)
             raise reject(source, "not_excel")
         parts = _Parts(source, package, limits)
-        names, sheets = xmlparts.workbook_parts(parts.xml("xl/workbook.xml"))
+        names, sheets = parts.parsed("xl/workbook.xml", xmlparts.workbook_parts)
         custom = ("docProps/custom.xml" in package.names
-                  and xmlparts.custom_properties(parts.xml("docProps/custom.xml"))) or {}
+                  and parts.parsed("docProps/custom.xml", xmlparts.custom_properties)) or {}
         tables = _sheets_and_tables(parts, sheets)
-    except xmlparts.UnsafeXml as exc:
-        raise reject(source, "unsafe_xml", part="XML", detail=str(exc)[:80]) from exc
+    except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required for extraction"
+        reason = "encrypted" if "encrypt" in str(exc).lower() else "damaged"
+        raise reject(source, reason, detail=exc.__class__.__name__) from exc
     except _DAMAGED as exc:
         raise reject(source, "damaged", detail=exc.__class__.__name__) from exc
     return _ZipFacts(names, custom, tables, saved)

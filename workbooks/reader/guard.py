@@ -70,6 +70,18 @@ def cap_memory(extra_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
 
 
+def quiet_native_errors() -> None:
+    """Send this process's standard error to the null device.
+
+    A native reader that aborts prints its own backtrace there; the user is told why the file
+    was refused (a Vietnamese reason) instead. Python errors still travel back as results.
+    """
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+
+
 def enter_worker(limits: Limits | None = None) -> None:
     """Put the reading limits on this worker process, once: die with the parent, cap memory."""
     global _worker_ready
@@ -77,6 +89,7 @@ def enter_worker(limits: Limits | None = None) -> None:
         return
     _worker_ready = True
     die_with_parent()
+    quiet_native_errors()
     cap_memory(resolved(limits).memory_bytes)
 
 
@@ -97,6 +110,7 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 def _child(conn, path: str, limits: Limits) -> None:  # noqa: ANN001 - a multiprocessing connection
     die_with_parent()
+    quiet_native_errors()
     cap_memory(limits.memory_bytes)
     with time_limit(limits.seconds):
         result = read_file(path, limits)

@@ -178,5 +178,16 @@ def check_sheet_extent(source: str, sheet: str, package: Package, part: str, lim
                          rows=limits.max_rows, cols=limits.max_cols)
 
 
-__all__ = ["Limits", "ReturnRejected", "check_package", "check_sheet_extent", "check_size", "default_limits",
+def check_ods_content(source: str, package: Package) -> None:
+    """Reject an OpenDocument spreadsheet whose ``content.xml`` declares a document type (entities).
+
+    Only the first bytes are looked at; python-calamine reads the rest (and expands no entity).
+    """
+    try:
+        sheet_head(package.head("content.xml", SHEET_HEAD_BYTES), rows=1)
+    except UnsafeXml as exc:
+        raise reject(source, "unsafe_xml", part="content.xml", detail=str(exc)[:80]) from exc
+
+
+__all__ = ["Limits", "ReturnRejected", "check_ods_content", "check_package", "check_sheet_extent", "check_size", "default_limits",
            "resolved", "xml_part"]
