@@ -11,6 +11,7 @@ Anything that is not a regular file (named pipe, socket, device) is never opened
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -19,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbooks.messages import catalogue, text
 from workbooks.reader.files import ACCEPTED_SUFFIXES, SavedTimes, grid_from_bytes
 from workbooks.reader.limits import Limits, resolved
 from workbooks.reader.model import Notice, ReturnRejected
@@ -178,11 +180,17 @@ def _bytes(path: str, limits: Limits) -> tuple[FileFacts, bytes | None]:
     return FileFacts(path, size, st.st_mtime_ns, digest.hexdigest()), data
 
 
+def os_error_text(exc: OSError) -> str:
+    """What an operating-system error means, in Vietnamese (never the system's English text)."""
+    code = errno.errorcode.get(exc.errno or 0, "")
+    return text(f"os.{code}") if f"os.{code}" in catalogue() else text("os.other")
+
+
 def _unexpected(name: str, exc: BaseException, limits: Limits) -> ReturnRejected:
     if isinstance(exc, MemoryError):
         return reject(name, "memory", limit_mb=limits.memory_bytes // 1_048_576)
     if isinstance(exc, OSError):
-        return reject(name, "unreadable", detail=exc.strerror or exc.__class__.__name__)
+        return reject(name, "unreadable", detail=os_error_text(exc))
     return reject(name, "unexpected", detail=f"{exc.__class__.__name__}: {str(exc)[:120]}")
 
 

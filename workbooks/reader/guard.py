@@ -113,7 +113,10 @@ def _child(conn, path: str, limits: Limits) -> None:  # noqa: ANN001 - a multipr
     quiet_native_errors()
     cap_memory(limits.memory_bytes)
     with time_limit(limits.seconds):
-        result = read_file(path, limits)
+        try:
+            result = read_file(path, limits)
+        except MemoryError:
+            result = died(path, -signal.SIGABRT, limits)  # the same outcome as a native allocation failure
     conn.send(result)
     conn.close()
 
