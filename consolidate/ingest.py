@@ -1,182 +1,74 @@
 """The per-file step: a pure function of one file → facts plus a return or a rejection.
 
-``ingest_file`` reads nothing but its file and the shipped catalog and returns plain picklable
-data (values as lists per column, no DataFrame), so it runs in worker processes here and could
-run on any other executor later. ``ingest_many`` runs it on every core with progress.
+Every file is opened by the reader's one entry point (``workbooks.reader.read_file``): the file
+facts, the saved time, the return or the rejection all come from it. ``ingest_file`` turns what
+it gives into plain picklable data (values encoded per column, no DataFrame), so it runs in
+worker processes; ``ingest_many`` runs it on every core with progress. Every read runs under the
+reader's safety net: a worker caps its own memory, ends with the main process and is ended when
+one file takes longer than the time limit; a file that ended its worker is read again alone in
+a guarded process of its own, which gives the reason.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
-import re
 import time
-import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from datetime import datetime
 
 from consolidate.blob import encode_records, plain
-from consolidate.model import FileFacts, Ingested, ReturnData
-from workbooks.catalog.loader import load_catalog
-from workbooks.reader.files import MAX_BYTES, core_properties, grid_and_core_from_file
-from workbooks.reader.identify import Identity
-from workbooks.reader.model import Notice, ReturnRejected
-from workbooks.reader.read import read_records as read_grid_records
+from consolidate.model import Ingested, ReturnData
+from workbooks.reader import (
+    FileRead,
+    Limits,
+    Notice,
+    default_limits,
+    enter_worker,
+    read_file,
+    read_file_guarded,
+    time_limit,
+)
 
-_ZIP = b"PK\x03\x04"
 _CHUNK_TARGET = 8  # chunks per worker: small enough for a smooth progress bar
 
 
-def _core_time(core: bytes, tag: bytes) -> datetime | None:
-    match = re.search(rb"<dcterms:" + tag + rb"[^>]*>([^<]+)</dcterms:" + tag + rb">", core)
-    if not match:
-        return None
-    text = match.group(1).decode("ascii", "replace").strip()
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone().replace(tzinfo=None)
-    return moment
+def _ingested(read: FileRead, seconds: float) -> Ingested:
+    """What the consolidation keeps of a file the reader read (or rejected)."""
+    if not read.ok:
+        return Ingested(read.facts, reason=read.reason, message=read.message, seconds=seconds)
+    ret = ReturnData(
+        sha256=read.facts.sha256, form_id=read.form_id, form_version=read.form_version, unit_code=read.unit_code,
+        unit_name=read.unit_name, level=read.level, period=read.period, meta=dict(read.meta),
+        notices=[_plain_notice(n) for n in read.notices], blob=encode_records(read.records),
+        n_values=len(read.records),
+    )
+    return Ingested(read.facts, ret, seconds=seconds)
 
 
-def saved_time(core: bytes | None) -> str:
-    """When someone last saved the workbook after it was generated, from its docProps/core.xml.
-
-    The generator writes the same "created" and "modified" times; Excel, LibreOffice and WPS
-    update "modified" on every save. So a "modified" later than "created" is the unit's last
-    save; otherwise there is none ("").
-
-    Args:
-        core: the bytes of docProps/core.xml (None when the file has none).
-
-    Returns:
-        Local naive ISO time, or "".
-    """
-    if core is None:
-        return ""
-    modified, created = _core_time(core, b"modified"), _core_time(core, b"created")
-    if modified is None or (created is not None and modified <= created):
-        return ""
-    return modified.isoformat(timespec="seconds")
-
-
-def _saved_at(path: str, head: bytes, data: bytes | None = None) -> str:
-    """``saved_time`` of a file the reader rejected, from its bytes when in hand, else from the file.
-
-    Returns:
-        Local naive ISO time, or "".
-    """
-    if not head.startswith(_ZIP):
-        return ""
-    if data is not None:
-        return saved_time(core_properties(data))
-    try:
-        with zipfile.ZipFile(path) as zf:
-            core = zf.read("docProps/core.xml")
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError):
-        return ""
-    return saved_time(core)
-
-
-def file_facts(path: str) -> FileFacts:
-    """Size, modification time, SHA-256 and last-saved time of a file (read once, never written).
-
-    Args:
-        path: the file.
-
-    Returns:
-        The facts.
-    """
-    facts, head, _ = _hashed(path)
-    return replace(facts, saved_at=_saved_at(path, head))
-
-
-def _hashed(path: str) -> tuple[FileFacts, bytes, bytes | None]:
-    """(size, modification time and SHA-256 of a file, without ``saved_at``; its first bytes;
-    all its bytes when the reader would accept its size, else None)."""
-    st = os.stat(path)
-    digest = hashlib.sha256()
-    head = b""
-    with open(path, "rb") as fh:
-        if st.st_size <= MAX_BYTES:
-            data = fh.read()
-            digest.update(data)
-            return FileFacts(path, st.st_size, st.st_mtime_ns, digest.hexdigest()), data[:8], data
-        while chunk := fh.read(1 << 20):
-            if not head:
-                head = chunk[:8]
-            digest.update(chunk)
-    return FileFacts(path, st.st_size, st.st_mtime_ns, digest.hexdigest()), head, None
-
-
-def read_records(path: str, data: bytes | None = None) -> tuple[Identity, list[tuple], list[Notice], bytes | None]:
-    """What ``read_return`` reads, without building its DataFrame (half of its time).
-
-    Args:
-        path: the file.
-        data: its bytes, when already read.
-
-    Returns:
-        (identity, records ordered as ``RECORD_COLUMNS``, notices, docProps/core.xml read in
-        the same pass over the file or None).
-
-    Raises:
-        ReturnRejected: as ``read_return``.
-    """
-    grid, core = grid_and_core_from_file(path, data)
-    return *read_grid_records(grid, load_catalog()), core
-
-
-def ingest_file(path: str) -> Ingested:
+def ingest_file(path: str, limits: Limits | None = None) -> Ingested:
     """Read one file: facts, then the return (or why it cannot be one).
 
     A pure function of the file's content and the shipped catalog: it never writes, never
     raises for a bad file (every failure becomes a rejection with a Vietnamese message).
 
     Args:
-        path: absolute path of an Excel file.
+        path: absolute path of a spreadsheet file.
+        limits: what a file may weigh and span (the reader's defaults when None).
 
     Returns:
         The file facts plus the return as plain data, or the rejection reason and message.
     """
     start = time.perf_counter()
-    try:
-        facts, head, data = _hashed(path)
-    except OSError as exc:
-        facts = FileFacts(path, 0, 0, "")
-        return Ingested(facts, reason="unreadable",
-                        message=f"Không mở được tệp: {exc.strerror or exc}.",
-                        seconds=time.perf_counter() - start)
-    try:
-        ident, records, notices, core = read_records(path, data)
-    except Exception as exc:  # noqa: BLE001 - a file must never stop the whole consolidation
-        return _rejected(replace(facts, saved_at=_saved_at(path, head, data)), exc, start)
-    ret = ReturnData(
-        sha256=facts.sha256, form_id=ident.form.id, form_version=ident.version, unit_code=ident.unit_code,
-        unit_name=ident.unit_name, level=ident.level, period=ident.period, meta=dict(ident.meta),
-        notices=[_plain_notice(n) for n in notices], blob=encode_records(records),
-        n_values=len(records),
-    )
-    facts = replace(facts, saved_at=saved_time(core))
-    return Ingested(facts, ret, seconds=time.perf_counter() - start)
+    return _ingested(read_file(path, limits), time.perf_counter() - start)
 
 
-def _rejected(facts: FileFacts, exc: Exception, start: float) -> Ingested:
-    """The result for a file the reader could not turn into a return."""
-    if isinstance(exc, ReturnRejected):
-        reason, message = exc.reason, exc.message
-    elif isinstance(exc, OSError):
-        reason, message = "unreadable", f"Không mở được tệp: {exc.strerror or exc}."
-    else:
-        reason, message = "damaged", (f"Tệp có cấu trúc lạ, không đọc được ({exc.__class__.__name__}: "
-                                      f"{str(exc)[:120]}). Hãy mở bằng Excel, lưu lại rồi gửi lại.")
-    return Ingested(facts, reason=reason, message=message, seconds=time.perf_counter() - start)
+def ingest_guarded(path: str, limits: Limits | None = None) -> Ingested:
+    """``ingest_file`` in a process of its own, under the time limit and memory cap of ``limits``."""
+    start = time.perf_counter()
+    return _ingested(read_file_guarded(path, limits), time.perf_counter() - start)
 
 
 def _plain_notice(notice: Notice) -> Notice:
@@ -186,7 +78,14 @@ def _plain_notice(notice: Notice) -> Notice:
 
 
 def _ingest_chunk(paths: Sequence[str]) -> list[Ingested]:
-    return [ingest_file(p) for p in paths]
+    """Read a chunk of files in a worker process, each under the time limit (the worker's memory capped)."""
+    limits = default_limits()
+    enter_worker(limits)
+    out = []
+    for path in paths:
+        with time_limit(limits.seconds):
+            out.append(ingest_file(path, limits))
+    return out
 
 
 def _chunks(paths: Sequence[str], jobs: int) -> list[list[str]]:
@@ -204,17 +103,8 @@ def _chunks(paths: Sequence[str], jobs: int) -> list[list[str]]:
 
 
 def _isolated(path: str) -> Ingested:
-    """Ingest one file in a process of its own (after a worker crashed on some file)."""
-    try:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            return pool.submit(ingest_file, path).result()
-    except BrokenProcessPool:
-        try:
-            facts = file_facts(path)
-        except OSError:
-            facts = FileFacts(path, 0, 0, "")
-        return Ingested(facts, reason="damaged", message="Tệp làm hỏng trình đọc (tệp bị hỏng nặng). "
-                        "Hãy mở bằng Excel, lưu lại rồi gửi lại.")
+    """Ingest one file in a guarded process of its own (after a worker died on some file)."""
+    return ingest_guarded(path)
 
 
 def ingest_many(paths: Sequence[str], jobs: int | None = None,
@@ -234,7 +124,8 @@ def ingest_many(paths: Sequence[str], jobs: int | None = None,
             in (e.g. to store them while the workers read on); every result once.
 
     Returns:
-        One result per path, in the order of ``paths``.
+        One result per path, in the order of ``paths``. With ``jobs`` 1, each file is read in a
+        guarded process of its own (the same limits as the workers).
     """
     total = len(paths)
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -243,7 +134,7 @@ def ingest_many(paths: Sequence[str], jobs: int | None = None,
     if jobs == 1 or total <= 1:
         results: dict[str, Ingested] = {}
         for path in paths:
-            results[path] = ingest_file(path)
+            results[path] = ingest_guarded(path)
             if progress:
                 progress(len(results), total)
         if arrived and results:
@@ -278,7 +169,7 @@ def _ingest_parallel(pool: ProcessPoolExecutor, paths: Sequence[str], jobs: int,
                 retry += chunk
                 continue
             except Exception:  # noqa: BLE001 - e.g. a result that cannot travel back: read here
-                batch = [ingest_file(path) for path in chunk]
+                batch = [ingest_guarded(path) for path in chunk]
             for item in batch:
                 results[item.facts.path] = item
             if arrived:

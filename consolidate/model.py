@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from consolidate.blob import RECORD_COLUMNS
-from workbooks.reader.model import Notice
+from workbooks.reader import FileFacts, Notice
 
-__all__ = ["RECORD_COLUMNS"]  # re-exported: the per-return value columns (see ``blob``)
+# re-exported: the per-return value columns (see ``blob``); the file facts the reader gives
+__all__ = ["RECORD_COLUMNS", "FileFacts"]
 
 # File statuses (stable ids; Vietnamese labels in ``labels.py``).
 USED = "used"  # accepted, no finding
@@ -45,31 +46,6 @@ class FoundFile:
     rel: str
     excel: bool
     skip_reason: str = ""
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """What the file itself says, independent of its content.
-
-    Attributes:
-        path: absolute path.
-        size: bytes.
-        mtime_ns: modification time (nanoseconds since the epoch).
-        sha256: content hash (hex).
-        saved_at: last-saved time from the document properties (docProps/core.xml), local
-            naive ISO text; "" when absent.
-    """
-
-    path: str
-    size: int
-    mtime_ns: int
-    sha256: str
-    saved_at: str = ""
-
-    @property
-    def mtime(self) -> datetime:
-        """Modification time as a local naive datetime."""
-        return datetime.fromtimestamp(self.mtime_ns / 1e9)
 
 
 @dataclass
@@ -115,8 +91,8 @@ class Ingested:
     Attributes:
         facts: file facts (size, time, hash …).
         ret: the return read, or None when rejected.
-        reason: rejection id (reader's: empty, not_excel, damaged, encrypted, unknown_form,
-            too_large, unreadable …) when ``ret`` is None.
+        reason: rejection id (the reader's ``REASONS``: empty, not_excel, damaged, encrypted,
+            too_large, far_cells, timeout, memory …; or unknown_form) when ``ret`` is None.
         message: Vietnamese message of the rejection.
         seconds: time spent on this file.
         cached: True when it came from the store instead of the file.

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from consolidate.model import FoundFile
 from workbooks.messages import say
+from workbooks.reader import ACCEPTED_SUFFIXES
 
-EXCEL_SUFFIXES: frozenset[str] = frozenset({".xlsx", ".xlsm", ".xls"})
+EXCEL_SUFFIXES: frozenset[str] = ACCEPTED_SUFFIXES  # the reader's one list (.xlsx, .xlsm, .xls, .ods)
 TEMP_SUFFIX = ".cchc-tmp"  # see consolidate/output.py and consolidate/tidy.py
 
 LOCK_FILE = "lock_file"
@@ -149,8 +150,8 @@ def scan_folder(folder: str | Path, exclude: Iterable[str | Path] = ()) -> list[
             written beside each of them is left out too.
 
     Returns:
-        Every entry that is not a folder, sorted by relative path: Excel files (.xlsx, .xlsm,
-        .xls) have ``excel=True``; every other entry carries a ``skip_reason`` (``other_extension``,
+        Every entry that is not a folder, sorted by relative path: spreadsheet files (the reader's
+        ``ACCEPTED_SUFFIXES``) have ``excel=True``; every other entry carries a ``skip_reason`` (``other_extension``,
         ``lock_file`` or a ``scan.*`` message id) and is never opened. ``rel`` is printable.
     """
     root = str(Path(folder).resolve())

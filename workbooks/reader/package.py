@@ -36,6 +36,14 @@ class Package(Protocol):
         """The uncompressed bytes of a part (KeyError when absent)."""
         ...
 
+    def sizes(self) -> dict[str, tuple[int, int]]:
+        """Part name -> (compressed size, inflated size), as the central directory declares them."""
+        ...
+
+    def head(self, name: str, length: int) -> bytes:
+        """The first ``length`` inflated bytes of a part (at most), without inflating the rest."""
+        ...
+
 
 class _Parts:
     """A package whose central directory was read here: part name -> where its data lies."""
@@ -45,21 +53,38 @@ class _Parts:
         self._entries = entries
         self.names = set(entries)
 
-    def read(self, name: str) -> bytes:
+    def _raw(self, name: str) -> tuple[int, int, int, bytes]:
+        """(method, CRC, inflated size, compressed bytes) of a part."""
         method, crc, size, length, offset = self._entries[name]
         data = self._data
         if data[offset:offset + 4] != _LOCAL:
             raise zipfile.BadZipFile(f"Bad local header for {name}")
         name_length, extra_length = struct.unpack_from("<HH", data, offset + 26)
         start = offset + 30 + name_length + extra_length
-        raw = data[start:start + size]
+        return method, crc, length, data[start:start + size]
+
+    def read(self, name: str) -> bytes:
+        method, crc, length, raw = self._raw(name)
         try:
-            out = zlib.decompress(raw, -15) if method == _DEFLATED else raw
+            # never more than the directory declares (the limits were checked against it)
+            out = zlib.decompressobj(-15).decompress(raw, length + 1) if method == _DEFLATED else raw
         except zlib.error as exc:
             raise zipfile.BadZipFile(f"Damaged part {name}: {exc}") from exc
         if len(out) != length or zlib.crc32(out) != crc:
             raise zipfile.BadZipFile(f"Bad CRC-32 for {name}")
         return out
+
+    def sizes(self) -> dict[str, tuple[int, int]]:
+        return {name: (e[2], e[3]) for name, e in self._entries.items()}
+
+    def head(self, name: str, length: int) -> bytes:
+        method, _, _, raw = self._raw(name)
+        if method != _DEFLATED:
+            return raw[:length]
+        try:
+            return zlib.decompressobj(-15).decompress(raw, length)
+        except zlib.error as exc:
+            raise zipfile.BadZipFile(f"Damaged part {name}: {exc}") from exc
 
 
 class _ZipParts:
@@ -71,6 +96,13 @@ class _ZipParts:
 
     def read(self, name: str) -> bytes:
         return self._zf.read(name)
+
+    def sizes(self) -> dict[str, tuple[int, int]]:
+        return {i.filename: (i.compress_size, i.file_size) for i in self._zf.infolist()}
+
+    def head(self, name: str, length: int) -> bytes:
+        with self._zf.open(name) as part:
+            return part.read(length)
 
 
 def _directory(data: bytes) -> dict[str, tuple[int, int, int, int, int]] | None:

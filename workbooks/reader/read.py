@@ -67,6 +67,20 @@ def read_records(grid: Grid, catalog: dict[str, Form] | None = None) -> tuple[Id
     return ident, records, ident.notices + notices
 
 
+def return_of_records(form: Form, records: list[tuple], notices: list[Notice], *, source: str, return_id: str,
+                      version: int | None, unit_code: str, unit_name: str, level: str | None, period: int,
+                      meta: dict[str, str]) -> Return:
+    """A ``Return`` (values in a DataFrame) from what ``read_records`` gave."""
+    import pandas as pd  # here only: the consolidation's reading processes never build frames
+
+    frame = pd.DataFrame.from_records(records, columns=_RECORD_COLUMNS)
+    frame.insert(0, "form_id", form.id)
+    frame.insert(0, "unit_code", unit_code)
+    frame.insert(0, "return_id", return_id)
+    frame = frame.astype({"item": "int64", "row": "int64", "number": "float64"})
+    return Return(return_id, source, form, version, unit_code, unit_name, level, period, meta, frame, notices)
+
+
 def read_grid(grid: Grid, catalog: dict[str, Form] | None = None, return_id: str | None = None) -> Return:
     """Read a return from a grid (any source).
 
@@ -82,17 +96,9 @@ def read_grid(grid: Grid, catalog: dict[str, Form] | None = None, return_id: str
         ReturnRejected: not one of the catalog's forms.
     """
     ident, records, notices = read_records(grid, catalog)
-    form = ident.form
-    rid = return_id or grid.source
-    import pandas as pd  # here only: the consolidation's reading processes never build frames
-
-    frame = pd.DataFrame.from_records(records, columns=_RECORD_COLUMNS)
-    frame.insert(0, "form_id", form.id)
-    frame.insert(0, "unit_code", ident.unit_code)
-    frame.insert(0, "return_id", rid)
-    frame = frame.astype({"item": "int64", "row": "int64", "number": "float64"})
-    return Return(rid, grid.source, form, ident.version, ident.unit_code, ident.unit_name, ident.level,
-                  ident.period, ident.meta, frame, notices)
+    return return_of_records(ident.form, records, notices, source=grid.source, return_id=return_id or grid.source,
+                             version=ident.version, unit_code=ident.unit_code, unit_name=ident.unit_name,
+                             level=ident.level, period=ident.period, meta=ident.meta)
 
 
 def read_return(path: str | Path, catalog: dict[str, Form] | None = None,
