@@ -26,10 +26,10 @@ import pytest
 from conftest import run_cchc
 
 from consolidate.labels import REASON_LABELS
+from simulate import plausible_prefill
 from workbooks.catalog.loader import get_form, known_levels
 from workbooks.messages import say
 from workbooks.registry import Unit, load_registry, write_registry
-from workbooks.simulate import plausible_prefill
 from workbooks.writer import UnitInfo, generate_workbook, workbook_filename
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,11 +24,11 @@ import pandas as pd
 import pytest
 from conftest import ROOT, run_cchc
 
+from simulate import plausible_prefill
 from workbooks.catalog.loader import get_form, known_levels
 from workbooks.reader import Limits, read_file_guarded
 from workbooks.reader import guard as reader_guard
 from workbooks.registry import load_registry, write_registry
-from workbooks.simulate import plausible_prefill
 from workbooks.writer import UnitInfo, generate_workbook
 
 FORM_ID = "sonla-2024"

@@ -34,9 +34,9 @@ from payload import payload_from_xlsx  # noqa: E402
 from addin import results  # noqa: E402
 from addin.check_worker import Limits  # noqa: E402
 from addin.server import ServerSettings, create_app  # noqa: E402
+from simulate import add_mistakes, plausible_prefill  # noqa: E402
 from workbooks.catalog.loader import get_form, known_levels  # noqa: E402
 from workbooks.messages import text  # noqa: E402
-from workbooks.simulate import add_mistakes, plausible_prefill  # noqa: E402
 from workbooks.writer import UnitInfo, generate_workbook  # noqa: E402
 
 TOKEN = "tinh-son-la-Zx81_qP0w9LmT4vB2c"
