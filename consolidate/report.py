@@ -12,10 +12,10 @@ from consolidate.labels import STATUS_LABELS, reason_label
 from consolidate.model import STATUSES
 
 if TYPE_CHECKING:
-    from consolidate.run import Consolidation
+    from consolidate.model import Consolidation
 
 _STYLE = {"used": "green", "used_warnings": "yellow", "errors_used": "red", "errors_excluded": "red",
-          "duplicate": "cyan", "rejected": "red", "not_excel_file": "dim"}
+          "duplicate": "cyan", "conflict": "magenta", "rejected": "red", "not_excel_file": "dim"}
 MAX_LISTED = 25
 
 
@@ -53,7 +53,7 @@ def print_summary(result: Consolidation, console: Console | None = None) -> None
     console.print(table)
     assert sum(counts.values()) == total
 
-    problems = [o for o in result.outcomes if o.status in {"rejected", "duplicate", "errors_excluded",
+    problems = [o for o in result.outcomes if o.status in {"rejected", "duplicate", "conflict", "errors_excluded",
                                                             "errors_used", "not_excel_file"}]
     if problems:
         detail = Table(title="Tệp không dùng hoặc có lỗi", show_lines=False)

@@ -35,6 +35,7 @@ import returns
 
 from cchc.cli import main as cchc_main
 from consolidate.aggregate import SCOPE_ALL, SCOPE_LEVEL, SCOPE_PARENT
+from consolidate.model import Consolidation
 from consolidate.output import (
     CHARTS_SHEET,
     FILES_SHEET,
@@ -47,7 +48,7 @@ from consolidate.output import (
     UNUSABLE_SHEET,
     list_sheet_name,
 )
-from consolidate.run import Consolidation, consolidate
+from consolidate.run import consolidate
 from consolidate.store import Store
 from consolidate.summary_sheet import CODE_HEADER, MEASURE_HEADER
 from workbooks.catalog.loader import get_form, known_levels, load_catalog
@@ -672,10 +673,10 @@ def test_values_blob_keeps_every_text(texts):
 def test_warm_up_check_runs_on_every_form(form_id):
     """The made-up value the checks are warmed with while the workers read passes through the
     checks of every form (the run hides a failure there, which would only cost speed)."""
-    from consolidate.run import _check_one_value
+    from consolidate.warmup import check_one_value
 
     form = get_form(form_id)
-    _check_one_value(form, form.period.default_year)
+    check_one_value(form, form.period.default_year)
 
 
 def test_reading_process_does_not_import_pandas(tmp_path):
