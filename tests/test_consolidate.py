@@ -727,3 +727,93 @@ def test_forked_job_returns_the_result_and_reports_failure(tmp_path):
     finally:
         stop.set()
         other.join()
+
+
+# --------------------------------------------------------------------------- the fast row path = stock xlsxwriter
+
+PLAIN_VALUES = ["texte", "", None, float("nan"), 0, -3, 12.5, 1e15, 2 ** 53, datetime(2024, 10, 15, 8, 30),
+                datetime(2024, 10, 15).date(), "=SUM(A1)", "+84 912", "-không có-", "@admin", "x" * 40_000, "a\nb",
+                "Đắk Lắk"]
+ODD_VALUES = [float("inf"), float("-inf"), True, np.float64(2.25), np.int64(7), pd.NA]  # rows left to put()
+
+
+def _cells(path: Path, sheet: str) -> list[list[tuple]]:
+    """Every cell as (value, type, number format, bold, left border) — what a user opens."""
+    wb = openpyxl.load_workbook(path)
+    try:
+        return [[(c.value, c.data_type, c.number_format, c.font.b, c.border.left.style) for c in row]
+                for row in wb[sheet].iter_rows()]
+    finally:
+        wb.close()
+
+
+def _write_both(tmp_path: Path, write) -> tuple[list, list]:
+    """The same writing done on the fast worksheet and on xlsxwriter's own, read back."""
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
+
+    from consolidate.cells import WORKBOOK_OPTIONS, Formats
+    from consolidate.fast_sheet import FastDataWorksheet
+
+    out = []
+    for name, cls in (("fast", FastDataWorksheet), ("stock", Worksheet)):
+        path = tmp_path / f"{name}.xlsx"
+        wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+        write(wb.add_worksheet("S", worksheet_class=cls), Formats(wb))
+        wb.close()
+        out.append(_cells(path, "S"))
+    return out[0], out[1]
+
+
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")
+def test_fast_table_rows_equal_stock_xlsxwriter(tmp_path: Path) -> None:
+    """Rows of odd values through the fast path and through stock xlsxwriter: the same cells, types, formats."""
+    from consolidate.cells import put, table
+
+    plain = [PLAIN_VALUES[i:] + PLAIN_VALUES[:i] for i in range(len(PLAIN_VALUES))]
+    odd = [[*row[:-1], ODD_VALUES[i % len(ODD_VALUES)]] for i, row in enumerate(plain)]
+
+    def write(ws, fmts) -> None:
+        if hasattr(ws, "write_plain_rows"):
+            assert ws.write_plain_rows(0, plain, fmts.cell, {1: fmts.date}) == []  # all on the fast path
+        else:
+            for r, row in enumerate(plain):
+                for c, value in enumerate(row):
+                    put(ws, r, c, value, fmts.cell, fmts.date if c == 1 else None)
+        table(ws, len(plain), [f"C{i}" for i in range(len(PLAIN_VALUES))], plain + odd, fmts,
+              num_fmts={1: fmts.date, 3: fmts.integer})
+
+    fast, stock = _write_both(tmp_path, write)
+    assert len(fast) == 3 * len(PLAIN_VALUES) + 1
+    assert fast == stock
+    texts = {c[0]: c[1] for row in fast for c in row if isinstance(c[0], str)}
+    assert {texts[t] for t in ("=SUM(A1)", "+84 912", "-không có-", "@admin")} == {"s"}
+    assert len(next(v for v in texts if v.startswith("xxx"))) == 32_767
+
+
+def test_fast_unit_rows_equal_stock_xlsxwriter(tmp_path: Path) -> None:
+    """A "Theo đơn vị" row rendered as XML equals the same values written cell by cell by stock xlsxwriter."""
+    from consolidate.cells import put
+    from consolidate.fast_sheet import FastDataWorksheet
+    from consolidate.output import _UnitRowXml
+
+    numbers = np.array([1.5, np.nan, np.inf, 7.0, np.nan, -3.0, 1e15])
+    texts = np.array([None, "=1+1", None, None, "Có", None, None], dtype=object)
+    text_cols, number_cols = [1, 4], [0, 2, 3, 5, 6]
+
+    def write(ws, fmts) -> None:
+        lead = ["U1", None, "Phường Tô Hiệu"]
+        if isinstance(ws, FastDataWorksheet):
+            assert _UnitRowXml(ws, fmts, 3, number_cols, text_cols).write(0, lead, numbers, texts)
+            return
+        for c, value in enumerate(lead):
+            put(ws, 0, c, value, fmts.cell)
+        for j in number_cols:
+            if np.isfinite(numbers[j]):
+                put(ws, 0, 3 + j, float(numbers[j]), fmts.decimal)
+        for j in text_cols:
+            if texts[j]:
+                put(ws, 0, 3 + j, texts[j], fmts.text)
+
+    fast, stock = _write_both(tmp_path, write)
+    assert fast == stock
