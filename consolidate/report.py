@@ -10,6 +10,7 @@ from rich.table import Table
 
 from consolidate.labels import STATUS_LABELS, reason_label
 from consolidate.model import STATUSES
+from workbooks.messages import text
 
 if TYPE_CHECKING:
     from consolidate.model import Consolidation
@@ -80,6 +81,9 @@ def print_summary(result: Consolidation, console: Console | None = None) -> None
         console.print("Số liệu đã tính cả các báo cáo có lỗi (--include-errors).")
     else:
         console.print("Số liệu không tính các báo cáo có lỗi (dùng --include-errors để tính cả).")
+    if result.left_out:
+        console.print(text("consolidate.values_left_out_total", left=len(result.left_out),
+                           files=len({w[0] for w in result.left_out})), markup=False)
     if result.out:
         console.print(f"[bold green]Tệp tổng hợp:[/bold green] {result.out}")
     if result.data_files:

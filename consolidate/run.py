@@ -8,7 +8,6 @@ settings (garbage collector, Arrow's allocator) are the caller's: see
 
 from __future__ import annotations
 
-import errno
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -38,6 +37,7 @@ from consolidate.scan import scan_folder
 from consolidate.select import Candidate, Selection, is_late, select_returns, settle_ties
 from consolidate.store import Store
 from consolidate.warmup import prepare_later_steps
+from consolidate.write import write_outputs
 from workbooks.catalog.loader import get_form
 from workbooks.catalog.model import Form
 from workbooks.messages import text
@@ -96,7 +96,7 @@ def run(opts: Options, progress: Progress | None = None) -> Consolidation:
         chosen, values, report = steps.check(selection, decoded)
         result = steps.aggregate(found, selection, chosen, values, report)
         if opts.write:
-            steps.write(result, fork=pool is not None)
+            steps.write(result)
         steps.record(db, result)
     steps.timings["total"] = time.perf_counter() - steps.started
     return result
@@ -207,10 +207,10 @@ class _Steps:
                                  _unit_statuses(self.form, self.registry, outcomes), where, self.n_read,
                                  self.n_cached, self.timings, store_path=self.opts.store_path, run_id=self.run_id)
 
-    def write(self, result: Consolidation, fork: bool) -> None:
-        """The workbook and the tidy data (see ``_write``)."""
+    def write(self, result: Consolidation) -> None:
+        """The workbook and the tidy data."""
         with self.timed("write"):
-            _write(result, self.opts, fork, self.progress)
+            write_outputs(result, self.opts, self.progress)
 
     def record(self, db: Store, result: Consolidation) -> None:
         """What became of every file, in the store's history of runs."""
@@ -372,49 +372,3 @@ def _unit_statuses(form: Form, registry: Registry, outcomes: list[FileOutcome]) 
             status = "late" if o.late else "on_time"
         statuses.append(UnitStatus(unit, status, o.rel, o.submitted_at, o.n_errors, o.n_warnings, o.time_source))
     return statuses
-
-
-def _write(result: Consolidation, opts: Options, fork: bool, progress: Progress | None) -> None:
-    """Write the workbook and, in a forked copy of this process when allowed, the tidy data, side by side.
-
-    Raises:
-        ConsolidateError: the disk refuses (a Vietnamese message saying what to do).
-    """
-    from consolidate.forked import start_forked
-    from consolidate.output import write_workbook
-    from consolidate.tidy import write_data
-
-    if progress:
-        progress("Ghi tệp tổng hợp", 0, 1)
-    fmt, data_dir = opts.data_format, opts.data_dir
-    try:
-        data = start_forked(write_data, result, data_dir, fmt) if fork and fmt != "none" else None
-        result.out = write_workbook(result, opts.out_path)
-        done, files = data.result() if data is not None else (False, None)
-        if done:
-            result.data_files = files
-        elif fmt != "none":  # no copy, or it failed: write here (a disk error shows from here)
-            result.data_files = write_data(result, data_dir, fmt)
-    except OSError as exc:
-        raise ConsolidateError(write_error(exc, opts.out_path), 1) from exc
-    if progress:
-        progress("Ghi tệp tổng hợp", 1, 1)
-
-
-def write_error(exc: OSError, path: Path) -> str:
-    """What the user reads when the output cannot be written (never the system's English text).
-
-    Args:
-        exc: the error.
-        path: the output workbook.
-
-    Returns:
-        The Vietnamese message with what to do.
-    """
-    params = {"path": path, "name": path.name, "folder": path.parent, "errno": exc.errno or 0}
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EBUSY, errno.ETXTBSY) and (
-            path.exists() or not os.access(path.parent, os.W_OK)):
-        return text("consolidate.output_locked" if path.exists() else "consolidate.output_read_only", **params)
-    known = {errno.EROFS: "consolidate.output_read_only", errno.EACCES: "consolidate.output_read_only",
-             errno.ENOSPC: "consolidate.output_disk_full", errno.EISDIR: "consolidate.output_is_folder"}
-    return text(known.get(exc.errno or 0, "consolidate.output_failed"), **params)

@@ -696,39 +696,6 @@ def test_reading_process_does_not_import_pandas(tmp_path):
     assert done.stdout.strip() == "[]"
 
 
-def _write_marker(path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    return text.upper()
-
-
-def _fail(_: object) -> None:
-    raise OSError("đĩa đầy")
-
-
-def test_forked_job_returns_the_result_and_reports_failure(tmp_path):
-    """A forked copy leaves its work on disk and sends back its result; a failure is reported."""
-    import threading
-
-    from consolidate.forked import start_forked
-
-    if threading.active_count() > 1:  # left running by an earlier test: forking would not be safe here
-        pytest.skip(f"{threading.active_count()} threads are running in the test process")
-    job = start_forked(_write_marker, tmp_path / "a.txt", "xong")
-    assert job is not None
-    assert job.result() == (True, "XONG")
-    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "xong"
-    failing = start_forked(_fail, None)
-    assert failing is not None and failing.result() == (False, None)
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:  # another thread runs: forking is not safe, the caller must do the work itself
-        assert start_forked(_write_marker, tmp_path / "b.txt", "x") is None
-    finally:
-        stop.set()
-        other.join()
-
-
 # --------------------------------------------------------------------------- the fast row path = stock xlsxwriter
 
 PLAIN_VALUES = ["texte", "", None, float("nan"), 0, -3, 12.5, 1e15, 2 ** 53, datetime(2024, 10, 15, 8, 30),

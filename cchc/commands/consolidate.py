@@ -71,8 +71,8 @@ def options_of(args: argparse.Namespace) -> Options:
 def step_progress() -> Iterator[Callable[[str, int, int], None]]:
     """One progress bar per step (reading, checking, writing) on stderr.
 
-    Redrawn on each update rather than by a timer thread: the consolidation forks a copy of
-    itself to write the tidy data, which it only does when no other thread runs.
+    Redrawn on each update rather than by a timer thread (no thread of ours runs beside the
+    reading processes).
     """
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False, auto_refresh=False) as progress:
