@@ -459,3 +459,22 @@ def test_csv_export_neutralises_formula_text_parquet_and_xlsx_keep_it(tmp_path: 
         assert hits and all(c.data_type == "s" for c in hits)
     finally:
         wb.close()
+
+
+@pytest.mark.parametrize("case", ["folder_missing", "out_is_folder"])
+def test_wrong_paths_say_what_to_do(case: str, tmp_path: Path, registry: Path) -> None:
+    """A folder that does not exist (exit 2) or an output that is a folder (exit 1): Vietnamese, no traceback."""
+    folder, out = tmp_path / "in", tmp_path / "tong_hop.xlsx"
+    if case == "folder_missing":
+        result = consolidate(tmp_path / "khong_co", registry, out)
+        expected = (2, f"Lỗi: Không tìm thấy thư mục '{tmp_path / 'khong_co'}'. Kiểm tra lại đường dẫn thư mục chứa "
+                       "các tệp báo cáo rồi chạy lại.")
+    else:
+        folder.mkdir()
+        out.mkdir()
+        result = consolidate(folder, registry, out)
+        expected = (1, f"Lỗi: Không ghi được tệp kết quả {out}: đã có một thư mục trùng tên. Chọn tên tệp khác "
+                       "bằng --out, ví dụ --out tong_hop.xlsx, rồi chạy lại.")
+    assert_clean(result)
+    assert (result.code, result.err.strip().splitlines()[-1]) == expected
+    assert "Is a directory" not in result.text and "No such file" not in result.text
