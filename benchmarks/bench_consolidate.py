@@ -99,10 +99,11 @@ def _files(folder: Path) -> list[Path]:
 
 
 def run_consolidate(folder: Path, registry: Path, jobs: int | None) -> dict:
-    """The real consolidation with a fresh store."""
+    """The real consolidation with a fresh store, in a process tuned as ``cchc consolidate`` tunes it."""
+    from cchc.commands.consolidate import tuned_process
     from consolidate.run import consolidate
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tuned_process():
         result = consolidate(folder, FORM_ID, registry, Path(tmp) / "tong_hop.xlsx", jobs=jobs)
         return {"files": len(result.outcomes), "used": len(result.used),
                 "timings": {k: round(v, 3) for k, v in result.timings.items()}}

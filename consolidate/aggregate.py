@@ -461,7 +461,8 @@ def _list_counts(lists: dict[str, pd.DataFrame], form: Form, units: pd.DataFrame
                              pd.Index(list(col.choices)).get_indexer(values))
             kinds = np.where(kinds < 0, len(labels) - 2, kinds)
             by_kind = np.eye(len(labels))[kinds] if len(kinds) else np.zeros((0, len(labels)))
-            joint = (by_group[:, :, None] * by_kind[:, None, :]).reshape(len(frame), -1)
+            # (no list row at all is fine: a 0 × k matrix, never reshape(0, -1))
+            joint = (by_group[:, :, None] * by_kind[:, None, :]).reshape(len(frame), by_group.shape[1] * len(labels))
             per_col[col.key] = (labels, (member @ joint).reshape(len(groups), by_group.shape[1], len(labels)))
         for s, (scope, scope_code, _label, _rows) in enumerate(groups):
             for g, code in enumerate([*codes, ALL_GROUPS]):

@@ -129,21 +129,14 @@ def table(ws: Worksheet, first_row: int, headers: list[str], rows: list[list[Any
     for c, width in enumerate(widths or []):
         ws.set_column(c, c, width)
     num_fmts = num_fmts or {}
-    cell = fmts.cell
-    write_number = getattr(ws, "_write_number", ws.write_number)  # (row, col) writers, no A1 parsing
-    write_string = getattr(ws, "_write_string", ws.write_string)
+    # Two ways only, giving the same cells (tests/test_consolidate.py compares them): whole rows
+    # rendered at once by the fast worksheet, or ``put`` cell by cell (any worksheet).
     plain_rows = getattr(ws, "write_plain_rows", None)
-    todo = range(len(rows)) if restyled or plain_rows is None else plain_rows(first_row + 1, rows, cell, num_fmts)
+    todo = range(len(rows)) if restyled or plain_rows is None else plain_rows(first_row + 1, rows, fmts.cell,
+                                                                                 num_fmts)
     for i in todo:
-        r, row = first_row + 1 + i, rows[i]
-        for c, value in enumerate(row):
-            kind = type(value)
-            if kind is str and value:
-                write_string(r, c, value[:MAX_TEXT], cell)
-            elif (kind is int or kind is float) and value == value and abs(value) != math.inf:
-                write_number(r, c, value, num_fmts.get(c) or cell)
-            else:
-                put(ws, r, c, value, cell, num_fmts.get(c))
+        for c, value in enumerate(rows[i]):
+            put(ws, first_row + 1 + i, c, value, fmts.cell, num_fmts.get(c))
     last = first_row + len(rows)
     ws.autofilter(first_row, 0, max(first_row, last), max(0, len(headers) - 1))
     ws.freeze_panes(first_row + 1, 0)

@@ -19,7 +19,7 @@ from workbooks.reader.parse import clean_text
 from workbooks.registry import known_levels
 
 if TYPE_CHECKING:
-    from consolidate.run import Consolidation
+    from consolidate.model import Consolidation
 
 MAX_UNITS_IN_CHART = 150
 _COLORS = {"on_time": "#70AD47", "submitted": "#5B9BD5", "late": "#FFC000", "errors_excluded": "#ED7D31",

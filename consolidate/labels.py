@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from consolidate.model import (
+    CONFLICT,
     DUPLICATE,
     ERRORS_EXCLUDED,
     ERRORS_USED,
@@ -19,6 +20,7 @@ STATUS_LABELS: dict[str, str] = {
     ERRORS_USED: "Có lỗi, vẫn dùng",
     ERRORS_EXCLUDED: "Có lỗi, không dùng",
     DUPLICATE: "Trùng (bản cũ hơn, không dùng)",
+    CONFLICT: "Cần Sở quyết định (có thể của đơn vị khác, không dùng)",
     REJECTED: "Không dùng được",
     NOT_EXCEL: "Không phải tệp Excel",
 }
@@ -40,6 +42,9 @@ REASON_LABELS: dict[str, str] = {
     "unit_not_expected": "Đơn vị không thuộc diện báo cáo biểu mẫu này",
     "older_version": "Bản cũ hơn của cùng đơn vị",
     "same_content": "Trùng nội dung với tệp khác",
+    "tied_version": "Cùng thời điểm nhận với bản khác (không dùng theo quy tắc)",
+    "identity_recorded": "Tệp có thể là của đơn vị khác (tên/cấp ghi trong tệp khác mã)",
+    "identity_file_name": "Tệp có thể là của đơn vị khác (tên tệp mang tên đơn vị khác)",
     "other_extension": "Không phải tệp Excel (.xlsx, .xlsm, .xls)",
     "lock_file": "Tệp khóa tạm của Excel (~$)",
     "has_errors": "Có lỗi (không đưa vào số tổng hợp)",

@@ -30,13 +30,15 @@ from consolidate.charts import write_charts
 from consolidate.fast_sheet import FastDataWorksheet, column_names
 from consolidate.labels import STATUS_LABELS, SUBMISSION_LABELS, reason_label
 from consolidate.model import IN_TOTALS, NOT_EXCEL
+from consolidate.received import source_label
 from consolidate.summary_sheet import Scope, totals_index, write_indicator_block, write_list_block
 from workbooks.catalog.layout import indicator_layout, render
 from workbooks.catalog.model import IndicatorSheet, ListSheet
+from workbooks.messages import text as message_text
 from workbooks.registry import known_levels
 
 if TYPE_CHECKING:
-    from consolidate.run import Consolidation
+    from consolidate.model import Consolidation
 
 SUMMARY_SHEET = "Tổng hợp"
 PARENT_SHEET = "Theo cấp trên"
@@ -95,6 +97,9 @@ def used_statement(result: Consolidation) -> str:
     else:
         text += (f" Không tính {len(excluded)} báo cáo có lỗi (xem sheet '{FILES_SHEET}'; dùng --include-errors "
                  "để tính cả các báo cáo này).")
+    if result.left_out:
+        text += " " + message_text("consolidate.values_left_out_total", left=len(result.left_out),
+                                   files=len({w[0] for w in result.left_out}))
     return text
 
 
@@ -280,11 +285,11 @@ def _status_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
     rows = []
     for u in result.units:
         rows.append([u.unit.code, u.unit.name, levels.get(u.unit.level, u.unit.level), u.unit.parent_code or "",
-                     SUBMISSION_LABELS[u.status], u.file, _fmt_time(u.submitted_at), u.n_errors or None,
-                     u.n_warnings or None])
+                     SUBMISSION_LABELS[u.status], u.file, _fmt_time(u.submitted_at), source_label(u.time_source),
+                     u.n_errors or None, u.n_warnings or None])
     headers = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên", "Tình trạng", "Tệp", "Thời điểm nộp",
-               "Số lỗi", "Số cảnh báo"]
-    table(ws, 0, headers, rows, fmts, [10, 34, 22, 12, 26, 40, 16, 8, 10])
+               "Thời điểm nộp lấy từ", "Số lỗi", "Số cảnh báo"]
+    table(ws, 0, headers, rows, fmts, [10, 34, 22, 12, 26, 40, 16, 24, 8, 10])
 
 
 def _missing_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
@@ -324,12 +329,12 @@ def _files_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
     for o in result.outcomes:
         rows.append([o.rel, STATUS_LABELS.get(o.status, o.status), "Có" if o.status in IN_TOTALS else "Không",
                      o.unit_code, o.unit_name, reason_label(o.reason) if o.reason else "", o.n_errors or None,
-                     o.n_warnings or None, _fmt_time(o.submitted_at),
+                     o.n_warnings or None, _fmt_time(o.submitted_at), source_label(o.time_source),
                      "" if o.late is None else ("Trễ hạn" if o.late else "Đúng hạn"),
-                     o.sha256[:12] if o.status != NOT_EXCEL else ""])
+                     o.sha256[:12] if o.status != NOT_EXCEL else "", o.message])
     headers = ["Tệp", "Tình trạng", "Dùng để tổng hợp", "Mã đơn vị", "Tên đơn vị", "Lý do", "Số lỗi",
-               "Số cảnh báo", "Thời điểm nộp", "Hạn nộp", "Mã băm (SHA-256)"]
-    table(ws, 0, headers, rows, fmts, [44, 24, 10, 10, 28, 30, 8, 10, 16, 10, 14])
+               "Số cảnh báo", "Thời điểm nộp", "Thời điểm nộp lấy từ", "Hạn nộp", "Mã băm (SHA-256)", "Chi tiết"]
+    table(ws, 0, headers, rows, fmts, [44, 24, 10, 10, 28, 30, 8, 10, 16, 24, 10, 14, 60])
 
 
 @contextmanager

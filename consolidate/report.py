@@ -11,12 +11,13 @@ from rich.table import Table
 
 from consolidate.labels import STATUS_LABELS, reason_label
 from consolidate.model import STATUSES
+from workbooks.messages import text
 
 if TYPE_CHECKING:
-    from consolidate.run import Consolidation
+    from consolidate.model import Consolidation
 
 _STYLE = {"used": "green", "used_warnings": "yellow", "errors_used": "red", "errors_excluded": "red",
-          "duplicate": "cyan", "rejected": "red", "not_excel_file": "dim"}
+          "duplicate": "cyan", "conflict": "magenta", "rejected": "red", "not_excel_file": "dim"}
 MAX_LISTED = 25
 
 
@@ -54,7 +55,7 @@ def print_summary(result: Consolidation, console: Console | None = None) -> None
     console.print(table)
     assert sum(counts.values()) == total
 
-    problems = [o for o in result.outcomes if o.status in {"rejected", "duplicate", "errors_excluded",
+    problems = [o for o in result.outcomes if o.status in {"rejected", "duplicate", "conflict", "errors_excluded",
                                                             "errors_used", "not_excel_file"}]
     if problems:
         detail = Table(title="Tệp không dùng hoặc có lỗi", show_lines=False)
@@ -81,6 +82,9 @@ def print_summary(result: Consolidation, console: Console | None = None) -> None
         console.print("Số liệu đã tính cả các báo cáo có lỗi (--include-errors).")
     else:
         console.print("Số liệu không tính các báo cáo có lỗi (dùng --include-errors để tính cả).")
+    if result.left_out:
+        console.print(text("consolidate.values_left_out_total", left=len(result.left_out),
+                           files=len({w[0] for w in result.left_out})), markup=False)
     if result.out:
         console.print(f"[bold green]Tệp tổng hợp:[/bold green] {escape(str(result.out))}")
     if result.data_files:

@@ -18,9 +18,38 @@ import pandas as pd
 from consolidate.labels import STATUS_LABELS, SUBMISSION_LABELS
 
 if TYPE_CHECKING:
-    from consolidate.run import Consolidation
+    from consolidate.model import Consolidation
 
 FORMATS = ("parquet", "csv")
+#: What a spreadsheet may take for the start of a formula in a CSV cell (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame for a CSV file: every text starting like a formula gets a leading apostrophe.
+
+    Excel and LibreOffice open a CSV by evaluating cells such as ``=HYPERLINK(...)`` or
+    ``@SUM(1)``; an apostrophe in front makes them plain text (OWASP CSV-injection guidance).
+    Numbers are untouched; the Parquet files keep the raw text.
+
+    Args:
+        frame: a tidy table.
+
+    Returns:
+        A copy with the text cells neutralised (the frame itself when no cell needs it).
+    """
+    out = frame
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype.kind not in "OSU" and str(series.dtype) != "string":
+            continue
+        texts = series.where(series.map(lambda v: isinstance(v, str)), "")
+        risky = texts.astype(str).str.startswith(FORMULA_STARTS).to_numpy(dtype=bool)
+        if risky.any():
+            if out is frame:
+                out = frame.copy()
+            out[column] = series.astype(object).where(~risky, "'" + texts.astype(str))
+    return out
 
 
 def frames(result: Consolidation) -> dict[str, pd.DataFrame]:
@@ -50,16 +79,17 @@ def frames(result: Consolidation) -> dict[str, pd.DataFrame]:
         "file": o.rel, "status": o.status, "status_label": STATUS_LABELS.get(o.status, o.status),
         "reason": o.reason, "message": o.message, "unit_code": o.unit_code, "unit_name": o.unit_name,
         "level": o.level, "sha256": o.sha256, "n_errors": o.n_errors, "n_warnings": o.n_warnings,
-        "submitted_at": o.submitted_at, "late": o.late} for o in result.outcomes],
+        "submitted_at": o.submitted_at, "time_source": o.time_source, "late": o.late,
+        "values_left_out": o.values_left_out} for o in result.outcomes],
         columns=["file", "status", "status_label", "reason", "message", "unit_code", "unit_name", "level",
-                 "sha256", "n_errors", "n_warnings", "submitted_at", "late"])
+                 "sha256", "n_errors", "n_warnings", "submitted_at", "time_source", "late", "values_left_out"])
     out["units"] = pd.DataFrame([{
         "unit_code": u.unit.code, "unit_name": u.unit.name, "level": u.unit.level,
         "parent_code": u.unit.parent_code or "", "status": u.status,
         "status_label": SUBMISSION_LABELS[u.status], "file": u.file, "submitted_at": u.submitted_at,
-        "n_errors": u.n_errors, "n_warnings": u.n_warnings} for u in result.units],
+        "time_source": u.time_source, "n_errors": u.n_errors, "n_warnings": u.n_warnings} for u in result.units],
         columns=["unit_code", "unit_name", "level", "parent_code", "status", "status_label", "file",
-                 "submitted_at", "n_errors", "n_warnings"])
+                 "submitted_at", "time_source", "n_errors", "n_warnings"])
     return out
 
 
@@ -88,7 +118,7 @@ def write_data(result: Consolidation, folder: str | Path, fmt: str = "parquet") 
         if fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+            neutralised(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
         os.replace(tmp, path)
         written.append(path)
     return written

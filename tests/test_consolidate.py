@@ -35,6 +35,7 @@ import returns
 
 from cchc.cli import main as cchc_main
 from consolidate.aggregate import SCOPE_ALL, SCOPE_LEVEL, SCOPE_PARENT
+from consolidate.model import Consolidation
 from consolidate.output import (
     CHARTS_SHEET,
     FILES_SHEET,
@@ -47,7 +48,7 @@ from consolidate.output import (
     UNUSABLE_SHEET,
     list_sheet_name,
 )
-from consolidate.run import Consolidation, consolidate
+from consolidate.run import consolidate
 from consolidate.store import Store
 from consolidate.summary_sheet import CODE_HEADER, MEASURE_HEADER
 from simulate import SimulationTruth, UnitTruth, plausible_prefill, simulate_round
@@ -672,10 +673,10 @@ def test_values_blob_keeps_every_text(texts):
 def test_warm_up_check_runs_on_every_form(form_id):
     """The made-up value the checks are warmed with while the workers read passes through the
     checks of every form (the run hides a failure there, which would only cost speed)."""
-    from consolidate.run import _check_one_value
+    from consolidate.warmup import check_one_value
 
     form = get_form(form_id)
-    _check_one_value(form, form.period.default_year)
+    check_one_value(form, form.period.default_year)
 
 
 def test_reading_process_does_not_import_pandas(tmp_path):
@@ -695,34 +696,91 @@ def test_reading_process_does_not_import_pandas(tmp_path):
     assert done.stdout.strip() == "[]"
 
 
-def _write_marker(path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    return text.upper()
+# --------------------------------------------------------------------------- the fast row path = stock xlsxwriter
+
+PLAIN_VALUES = ["texte", "", None, float("nan"), 0, -3, 12.5, 1e15, 2 ** 53, datetime(2024, 10, 15, 8, 30),
+                datetime(2024, 10, 15).date(), "=SUM(A1)", "+84 912", "-không có-", "@admin", "x" * 40_000, "a\nb",
+                "Đắk Lắk"]
+ODD_VALUES = [float("inf"), float("-inf"), True, np.float64(2.25), np.int64(7), pd.NA]  # rows left to put()
 
 
-def _fail(_: object) -> None:
-    raise OSError("đĩa đầy")
-
-
-def test_forked_job_returns_the_result_and_reports_failure(tmp_path):
-    """A forked copy leaves its work on disk and sends back its result; a failure is reported."""
-    import threading
-
-    from consolidate.forked import start_forked
-
-    if threading.active_count() > 1:  # left running by an earlier test: forking would not be safe here
-        pytest.skip(f"{threading.active_count()} threads are running in the test process")
-    job = start_forked(_write_marker, tmp_path / "a.txt", "xong")
-    assert job is not None
-    assert job.result() == (True, "XONG")
-    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "xong"
-    failing = start_forked(_fail, None)
-    assert failing is not None and failing.result() == (False, None)
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:  # another thread runs: forking is not safe, the caller must do the work itself
-        assert start_forked(_write_marker, tmp_path / "b.txt", "x") is None
+def _cells(path: Path, sheet: str) -> list[list[tuple]]:
+    """Every cell as (value, type, number format, bold, left border) — what a user opens."""
+    wb = openpyxl.load_workbook(path)
+    try:
+        return [[(c.value, c.data_type, c.number_format, c.font.b, c.border.left.style) for c in row]
+                for row in wb[sheet].iter_rows()]
     finally:
-        stop.set()
-        other.join()
+        wb.close()
+
+
+def _write_both(tmp_path: Path, write) -> tuple[list, list]:
+    """The same writing done on the fast worksheet and on xlsxwriter's own, read back."""
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
+
+    from consolidate.cells import WORKBOOK_OPTIONS, Formats
+    from consolidate.fast_sheet import FastDataWorksheet
+
+    out = []
+    for name, cls in (("fast", FastDataWorksheet), ("stock", Worksheet)):
+        path = tmp_path / f"{name}.xlsx"
+        wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+        write(wb.add_worksheet("S", worksheet_class=cls), Formats(wb))
+        wb.close()
+        out.append(_cells(path, "S"))
+    return out[0], out[1]
+
+
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")
+def test_fast_table_rows_equal_stock_xlsxwriter(tmp_path: Path) -> None:
+    """Rows of odd values through the fast path and through stock xlsxwriter: the same cells, types, formats."""
+    from consolidate.cells import put, table
+
+    plain = [PLAIN_VALUES[i:] + PLAIN_VALUES[:i] for i in range(len(PLAIN_VALUES))]
+    odd = [[*row[:-1], ODD_VALUES[i % len(ODD_VALUES)]] for i, row in enumerate(plain)]
+
+    def write(ws, fmts) -> None:
+        if hasattr(ws, "write_plain_rows"):
+            assert ws.write_plain_rows(0, plain, fmts.cell, {1: fmts.date}) == []  # all on the fast path
+        else:
+            for r, row in enumerate(plain):
+                for c, value in enumerate(row):
+                    put(ws, r, c, value, fmts.cell, fmts.date if c == 1 else None)
+        table(ws, len(plain), [f"C{i}" for i in range(len(PLAIN_VALUES))], plain + odd, fmts,
+              num_fmts={1: fmts.date, 3: fmts.integer})
+
+    fast, stock = _write_both(tmp_path, write)
+    assert len(fast) == 3 * len(PLAIN_VALUES) + 1
+    assert fast == stock
+    texts = {c[0]: c[1] for row in fast for c in row if isinstance(c[0], str)}
+    assert {texts[t] for t in ("=SUM(A1)", "+84 912", "-không có-", "@admin")} == {"s"}
+    assert len(next(v for v in texts if v.startswith("xxx"))) == 32_767
+
+
+def test_fast_unit_rows_equal_stock_xlsxwriter(tmp_path: Path) -> None:
+    """A "Theo đơn vị" row rendered as XML equals the same values written cell by cell by stock xlsxwriter."""
+    from consolidate.cells import put
+    from consolidate.fast_sheet import FastDataWorksheet
+    from consolidate.output import _UnitRowXml
+
+    numbers = np.array([1.5, np.nan, np.inf, 7.0, np.nan, -3.0, 1e15])
+    texts = np.array([None, "=1+1", None, None, "Có", None, None], dtype=object)
+    text_cols, number_cols = [1, 4], [0, 2, 3, 5, 6]
+
+    def write(ws, fmts) -> None:
+        lead = ["U1", None, "Phường Tô Hiệu"]
+        if isinstance(ws, FastDataWorksheet):
+            assert _UnitRowXml(ws, fmts, 3, number_cols, text_cols).write(0, lead, numbers, texts)
+            return
+        for c, value in enumerate(lead):
+            put(ws, 0, c, value, fmts.cell)
+        for j in number_cols:
+            if np.isfinite(numbers[j]):
+                put(ws, 0, 3 + j, float(numbers[j]), fmts.decimal)
+        for j in text_cols:
+            if texts[j]:
+                put(ws, 0, 3 + j, texts[j], fmts.text)
+
+    fast, stock = _write_both(tmp_path, write)
+    assert fast == stock

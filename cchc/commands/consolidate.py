@@ -7,26 +7,72 @@ written · 2 wrong arguments (unknown form, unreadable registry, missing folder)
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cchc.commands.common import add_command, console, parse_date
+from consolidate.model import ConsolidateError, Options
 from consolidate.report import print_summary
-from consolidate.run import ConsolidateError, consolidate
+from consolidate.run import run as run_consolidation
 
 EXIT_OK = 0
+
+
+@contextmanager
+def tuned_process() -> Iterator[None]:
+    """Process-wide settings that make a consolidation faster; this process runs nothing else meanwhile.
+
+    * Arrow allocates with the C library's allocator instead of its bundled one: stacking a
+      thousand returns allocates and frees many mid-sized buffers, a pattern where the system
+      allocator is two to three times faster (stacking 1,000 returns 0.33 s -> 0.12 s), same peak.
+    * The cyclic garbage collector is paused: a run allocates millions of small objects that
+      live until its end, and every automatic collection would walk them all again (a third of
+      the time of writing the workbook). Reference counting still frees everything. At the end
+      the run's objects are moved to the oldest generation (``freeze`` then ``unfreeze``), so the
+      first allocation afterwards does not walk them all (an eighth of a second at 1,000 returns).
+    """
+    import pyarrow as pa
+
+    with suppress(Exception):  # an Arrow build without it keeps its default pool
+        pa.set_memory_pool(pa.system_memory_pool())
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.freeze()
+            gc.unfreeze()
+            gc.enable()
+
+
+def options_of(args: argparse.Namespace) -> Options:
+    """The run's options from the parsed command line.
+
+    Args:
+        args: the parsed command line.
+
+    Returns:
+        The options.
+    """
+    return Options(Path(args.folder), args.form, Path(args.registry), Path(args.out),
+                   store=Path(args.store) if args.store else None, jobs=args.jobs,
+                   include_errors=args.include_errors, deadline=args.deadline, period=args.period,
+                   received=Path(args.received) if args.received else None, data_format=args.data_format)
 
 
 @contextmanager
 def step_progress() -> Iterator[Callable[[str, int, int], None]]:
     """One progress bar per step (reading, checking, writing) on stderr.
 
-    Redrawn on each update rather than by a timer thread: the consolidation forks a copy of
-    itself to write the tidy data, which it only does when no other thread runs.
+    Redrawn on each update rather than by a timer thread (no thread of ours runs beside the
+    reading processes).
     """
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False, auto_refresh=False) as progress:
@@ -50,10 +96,8 @@ def run(args: argparse.Namespace) -> int:
         0 when the output was written, 1 when it could not be, 2 for wrong arguments.
     """
     try:
-        with step_progress() as update:
-            result = consolidate(args.folder, args.form, args.registry, args.out, store=args.store,
-                                 jobs=args.jobs, include_errors=args.include_errors, deadline=args.deadline,
-                                 period=args.period, data_format=args.data_format, progress=update)
+        with tuned_process(), step_progress() as update:
+            result = run_consolidation(options_of(args), update)
     except ConsolidateError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -84,8 +128,12 @@ def register(sub) -> None:
     p.add_argument("--include-errors", action="store_true",
                    help="tính cả các báo cáo có lỗi vào số tổng hợp (mặc định: không tính)")
     p.add_argument("--deadline", type=parse_date, metavar="NGÀY",
-                   help="hạn nộp (ngày/tháng/năm): báo cáo lưu sau ngày này là trễ hạn")
+                   help="hạn nộp (ngày/tháng/năm): báo cáo nhận sau ngày này là trễ hạn")
     p.add_argument("--period", type=int, metavar="NĂM", help="năm báo cáo (mặc định theo biểu mẫu)")
+    p.add_argument("--received", metavar="TỆP_CSV",
+                   help="danh sách thời điểm nhận từng tệp (CSV, ví dụ xuất từ hộp thư: cột tep hoặc sha256 và "
+                   "cột thoi_diem_nhan); mặc định dùng thời điểm lưu ghi trong tệp Excel, không dùng thời gian "
+                   "của tệp trên máy trừ khi tệp không ghi")
     p.add_argument("--data-format", choices=["parquet", "csv", "none"], default="parquet",
                    help="định dạng dữ liệu dạng bảng ghi kèm (mặc định parquet)")
     p.set_defaults(func=run)
