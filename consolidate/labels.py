@@ -45,7 +45,7 @@ REASON_LABELS: dict[str, str] = {
     "tied_version": "Cùng thời điểm nhận với bản khác (không dùng theo quy tắc)",
     "identity_recorded": "Tệp có thể là của đơn vị khác (tên/cấp ghi trong tệp khác mã)",
     "identity_file_name": "Tệp có thể là của đơn vị khác (tên tệp mang tên đơn vị khác)",
-    "other_extension": "Không phải tệp Excel (.xlsx, .xlsm, .xls)",
+    "other_extension": "Không phải bảng tính (.xlsx, .xlsm, .xls, .ods)",
     "lock_file": "Tệp khóa tạm của Excel (~$)",
     "has_errors": "Có lỗi (không đưa vào số tổng hợp)",
 }
