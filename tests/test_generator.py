@@ -33,6 +33,7 @@ from workbooks.writer import UnitInfo, generate_workbook, workbook_filename
 from workbooks.writer.info_sheet import INFO_SHEET
 from workbooks.writer.metadata import META_SHEET, PROPERTY_PREFIX
 from workbooks.writer.names import INFO_NAMES, data_name, status_name, table_name
+from workbooks.writer.sheet_common import SIGNATURE_ROWS
 from workbooks.writer.validation import MAX_COUNT
 
 if TYPE_CHECKING:
@@ -233,7 +234,7 @@ def test_info_sheet_contact_inputs(generated_workbook, opened):
     ws = wb[INFO_SHEET]
     dvs = validations(ws)
     inputs = {"reporter": "textLength", "phone": "textLength", "email": "textLength",
-              "report_date": "date"}
+              "report_number": "textLength", "report_date": "date"}
     for key, kind in inputs.items():
         sheet, (row, col, row2, col2) = resolve(wb, INFO_NAMES[key])
         assert sheet == INFO_SHEET and (row, col) == (row2, col2)
@@ -249,7 +250,7 @@ def test_no_other_cell_is_unlocked(generated_workbook, opened):
     wb = opened(generated_workbook.path)
     inputs = set(expected_inputs(generated_workbook))
     inputs |= {(INFO_SHEET, *resolve(wb, INFO_NAMES[k])[1][:2])
-               for k in ("reporter", "phone", "email", "report_date")}
+               for k in ("reporter", "phone", "email", "report_number", "report_date")}
     stt = {(lay.sheet.name, r, lay.stt_col) for lay in form_layouts(generated_workbook.form, generated_workbook.level)
            if isinstance(lay, ListLayout) for r, _ in lay.data_rows}
     for ws in wb:
@@ -491,7 +492,8 @@ def test_print_setup(generated_workbook, opened):
         first, last = (lay.header_rows if isinstance(lay, IndicatorLayout)
                        else (lay.header_row, lay.header_row))
         assert ws.print_title_rows == f"${first + 1}:${last + 1}"
-        assert re.search(rf"\$A\$1:\$[A-Z]+\${lay.last_row + 1}$", ws.print_area), ws.print_area
+        end = lay.last_row + 1 + SIGNATURE_ROWS  # the signature block under the table is printed
+        assert re.search(rf"\$A\$1:\$[A-Z]+\${end}$", ws.print_area), ws.print_area
         if isinstance(lay, IndicatorLayout):
             assert ws.freeze_panes == a1(lay.first_row, 2)
     info = wb[INFO_SHEET]

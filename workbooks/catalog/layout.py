@@ -153,7 +153,7 @@ def _lines(sheet: IndicatorSheet, level: str | None, first: int) -> list[Line]:
         if item.kind == "ratio":
             num, den = item.numerator, item.denominator
             assert num is not None and den is not None
-            lines.append(Line(row, "rate", item.label, item.stt, "%", item.code, item))
+            lines.append(Line(row, "rate", item.label, item.stt, item.rate_unit, item.code, item))
             lines.append(Line(row + 1, "num", f"- {num.label}", "", num.unit, f"{item.code}:num", item))
             lines.append(Line(row + 2, "den", f"- {den.label}", "", den.unit, f"{item.code}:den", item))
             row += 3

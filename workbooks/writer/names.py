@@ -26,4 +26,5 @@ INFO_NAMES = {
     "phone": "CCHC_PHONE",
     "email": "CCHC_EMAIL",
     "report_date": "CCHC_REPORT_DATE",
+    "report_number": "CCHC_REPORT_NUMBER",
 }
