@@ -38,6 +38,12 @@ def render(template: str, year: int) -> str:
     return re.sub(r"\{year([+-]\d+)?\}", sub, template)
 
 
+def parse_day(template: str, year: int) -> date:
+    """A ``dd/mm/yyyy`` catalog date (templates allowed: ``01/01/{year-1}``)."""
+    d, m, y = (int(x) for x in render(template, year).split("/"))
+    return date(y, m, d)
+
+
 def period_bounds(period: Period, year: int) -> tuple[date, date]:
     """The first and last day of the reporting period for ``year``."""
 

@@ -44,6 +44,7 @@ _SHEET_FORBIDDEN = set("[]:*?/\\")
 _KINDS = {"count", "cumulative", "decimal", "percent", "ratio", "choice", "yesno", "text", "date"}
 _LIST_TYPES = {"text", "date", "count", "choice"}
 _OPS = {"<=", "<", "=", ">=", ">"}
+_DAY = re.compile(r"\d{1,2}/\d{1,2}/(\d{4}|\{year([+-]\d+)?\})")
 
 
 class CatalogError(ValueError):
@@ -344,8 +345,11 @@ def _list_sheet(r: _Reader, d: dict, entry: str) -> ListSheet:
     cols = []
     for i, raw in enumerate(d["columns"] or []):
         e = f"{entry}.columns[{i}]"
-        c = r.mapping(raw, e, {"key", "label", "type", "required", "choices", "width", "help"},
+        c = r.mapping(raw, e, {"key", "label", "type", "required", "choices", "width", "help", "dates_from"},
                       {"key", "label", "type"})
+        dates_from = r.text(c, "dates_from", e)
+        if dates_from and (c["type"] != "date" or not _DAY.fullmatch(dates_from)):
+            raise r.fail(e, "dates_from chỉ dùng cho cột ngày, dạng ngày/tháng/năm (ví dụ 01/01/2000)")
         if c["type"] not in _LIST_TYPES:
             raise r.fail(e, f"kiểu cột '{c['type']}' không hợp lệ; có {sorted(_LIST_TYPES)}")
         if not _KEY.match(str(c["key"])):
@@ -357,7 +361,7 @@ def _list_sheet(r: _Reader, d: dict, entry: str) -> ListSheet:
             raise r.fail(e, "lựa chọn không được chứa dấu phẩy (Excel dùng dấu phẩy để tách danh sách chọn)")
         cols.append(ListColumn(c["key"], r.text(c, "label", e), c["type"],
                                bool(c.get("required", False)), choices, c.get("width"),
-                               r.text(c, "help", e)))
+                               r.text(c, "help", e), dates_from))
     if not cols:
         raise r.fail(entry, "danh sách cần ít nhất một cột")
     _no_duplicates(r, [c.key for c in cols], entry, "khóa cột")
@@ -415,7 +419,7 @@ _SIGNATURE_KEYS = {"preparer", "preparer_note", "head", "head_note", "place"}
 def _deadline(r: _Reader, d: dict) -> str:
     """The source's deadline as a ``dd/mm/yyyy`` template (``30/10/{year}``), or ""."""
     text = r.text(d, "deadline", "period.deadline")
-    if text and not re.fullmatch(r"\d{1,2}/\d{1,2}/(\d{4}|\{year([+-]\d+)?\})", text):
+    if text and not _DAY.fullmatch(text):
         raise r.fail("period.deadline", "hạn gửi phải có dạng ngày/tháng/năm, ví dụ 30/10/{year}")
     return text
 

@@ -168,6 +168,7 @@ class ListColumn:
     choices: tuple[str, ...] = ()
     width: float | None = None
     help: str = ""
+    dates_from: str = ""  # date columns: first day accepted (dd/mm/yyyy template); "" = period start − 1 year
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from workbooks.catalog.layout import GROUP_HEADER, STT_HEADER, ListLayout
+from datetime import date
+
+from workbooks.catalog.layout import GROUP_HEADER, STT_HEADER, ListLayout, parse_day
 from workbooks.catalog.model import ListColumn
 from workbooks.writer import formulas as fx
 from workbooks.writer import validation as dv
@@ -18,9 +20,15 @@ GROUP_PREFIX = "nhom:"
 SIGNATURE_MARK = "chu_ky"  # in the group-code column of the signature block: the list ends above it
 
 
+def date_window(col: ListColumn, ctx: Context) -> tuple[date, date]:
+    """Dates a list column accepts: the period ± one year, or from the column's ``dates_from``."""
+    lo, hi = ctx.date_window()
+    return (parse_day(col.dates_from, ctx.year) if col.dates_from else lo), hi
+
+
 def _validation(col: ListColumn, ctx: Context) -> dict:
     if col.type == "date":
-        return dv.date_between(*ctx.date_window(), col.help)
+        return dv.date_between(*date_window(col, ctx), col.help)
     if col.type == "count":
         return dv.whole_number(0, None, col.help)
     if col.type == "choice":
@@ -30,7 +38,7 @@ def _validation(col: ListColumn, ctx: Context) -> dict:
 
 def _ok_expr(col: ListColumn, ref: str, ctx: Context) -> str:
     if col.type == "date":
-        return fx.value_ok(ref, "date", dates=ctx.date_window())
+        return fx.value_ok(ref, "date", dates=date_window(col, ctx))
     if col.type == "count":
         return fx.value_ok(ref, "count", 0, None)
     if col.type == "choice":
