@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
-
-from datetime import date
 
 from workbooks.catalog.layout import GROUP_HEADER, STT_HEADER, ListLayout, parse_day
 from workbooks.catalog.model import ListColumn
