@@ -208,6 +208,9 @@ def test_sonla_2024_rows_printed_for_districts_are_district_only(catalog, seeds)
         if says or under:
             district |= {i.code for i in group}
     assert {"II.2.4.g", "II.2.4.h", "II.6.4.a", "II.6.4.b"} <= district
+    # also for districts only (issue 13): the outline's "Đối với cấp huyện bổ sung thêm ... bộ phận
+    # một cửa của các xã" (6.8) and "công chức cấp xã thuộc huyện" (II.4.4.e)
+    district |= {"II.4.4.e", "II.6.8.a", "II.6.8.b"}
     assert district == {i.code for i in sheet.indicators if i.levels == ("huyen",)}
 
 
@@ -259,7 +262,8 @@ def test_tuangiao_appendices(catalog, seeds):
 
 
 def test_bacgiang_commune_block(catalog, seeds):
-    """The outline's "b. Ứng dụng CNTT cấp Xã" block is a sheet only communes (xa) fill."""
+    """The outline's "b. Ứng dụng CNTT cấp Xã" block is a sheet the district (huyen) fills for its
+    communes (issue 13); every printed line is a label of the sheet (a row, or a ratio's part)."""
     lines = seed_lines(seeds, SEED_BACGIANG)
     start = next(i for i, line in enumerate(lines) if "Ứng dụng CNTT cấp Xã" in line)
     end = next(i for i, line in enumerate(lines) if i > start and line.startswith("**5.3"))
@@ -267,15 +271,17 @@ def test_bacgiang_commune_block(catalog, seeds):
     headings = [b.strip("* ") for b in block if b.startswith("*")]
     items = [b.rstrip(".") for b in block if not b.startswith("*")]
     form = catalog["bacgiang-2022"]
-    xa = [s for s in form.sheets if s.levels == ("xa",)]
-    assert [s.id for s in xa] == ["cntt_xa"]
-    sheet = xa[0]
+    district = [s for s in form.sheets if s.levels == ("huyen",)]
+    assert [s.id for s in district] == ["cntt_xa"]
+    sheet = district[0]
     assert isinstance(sheet, IndicatorSheet)
     assert [h.label for h in sheet.rows if isinstance(h, Heading)] == headings
-    assert [i.label for i in sheet.indicators] == items
-    assert [lay.sheet.id for lay in form_layouts(form, "xa")] == ["cntt_xa", "iso"]
-    for level in ("so_nganh", "huyen"):
-        assert "cntt_xa" not in [lay.sheet.id for lay in form_layouts(form, level)]
+    labels = [i.label for i in sheet.indicators]
+    labels += [side.label for i in sheet.indicators for side in (i.numerator, i.denominator) if side]
+    assert all(item in labels for item in items), [item for item in items if item not in labels]
+    assert "xa" not in form.levels
+    assert [lay.sheet.id for lay in form_layouts(form, "huyen")] == ["cntt_so_huyen", "cntt_xa", "mot_cua", "iso"]
+    assert "cntt_xa" not in [lay.sheet.id for lay in form_layouts(form, "so_nganh")]
 
 
 # --------------------------------------------------------------------------- broken catalogs

@@ -25,6 +25,7 @@ from workbooks.catalog.layout import (
     IndicatorLayout,
     ListLayout,
     form_layouts,
+    parse_day,
     period_bounds,
     render,
 )
@@ -33,6 +34,7 @@ from workbooks.writer import UnitInfo, generate_workbook, workbook_filename
 from workbooks.writer.info_sheet import INFO_SHEET
 from workbooks.writer.metadata import META_SHEET, PROPERTY_PREFIX
 from workbooks.writer.names import INFO_NAMES, data_name, status_name, table_name
+from workbooks.writer.sheet_common import SIGNATURE_ROWS
 from workbooks.writer.validation import MAX_COUNT
 
 if TYPE_CHECKING:
@@ -147,20 +149,21 @@ def test_code_column_holds_the_levels_rows(generated_workbook, opened):
 
 
 def test_sonla_2024_district_rows_only_in_district_workbooks(generated, opened):
-    for level, present in ((None, True), ("huyen", True), ("so_nganh", False), ("xa", False)):
+    for level, present in ((None, True), ("huyen", True), ("so_nganh", False)):
         wb = opened(generated[("sonla-2024", level)].path)
         ws = wb["Phụ lục II"]
         codes = {c.value for c in ws["G"] if c.value}
         for code in ("II.2.4.g", "II.2.4.g:num", "II.2.4.g:den", "II.2.4.h", "II.6.4.a"):
             assert (code in codes) == present, (level, code)
-        assert ("II.6.8.a" in codes) == (level in (None, "huyen", "xa"))
+        assert ("II.6.8.a" in codes) == (level in (None, "huyen"))
         assert "II.2.4.a" in codes
 
 
-def test_bacgiang_commune_workbook(generated, opened):
-    wb = opened(generated[("bacgiang-2022", "xa")].path)
-    assert wb.sheetnames == [INFO_SHEET, "CNTT cấp xã", "ISO 9001", META_SHEET]
+def test_bacgiang_commune_block_in_district_workbooks(generated, opened):
+    """Block b (ICT of the communes) is reported by the district (issue 13); sở do not get it."""
     wb = opened(generated[("bacgiang-2022", "huyen")].path)
+    assert wb.sheetnames == [INFO_SHEET, "CNTT Sở-Huyện", "CNTT cấp xã", "Một cửa", "ISO 9001", META_SHEET]
+    wb = opened(generated[("bacgiang-2022", "so_nganh")].path)
     assert "CNTT cấp xã" not in wb.sheetnames
 
 
@@ -197,6 +200,8 @@ def _check_dv(dv, kinds: set[str], what, g: Generated, ref: str) -> None:
             assert dv.formula1 == '"' + ",".join(what.choices) + '"'
     elif dv.type == "date":
         lo, hi = period_bounds(g.form.period, g.year)
+        if getattr(what, "dates_from", ""):  # documents issued before the period (Tuần Giáo Phụ lục 01)
+            lo = parse_day(what.dates_from, g.year) + timedelta(days=366)
         assert dv.operator in (None, "between")
         assert from_excel(int(dv.formula1)).date() <= lo and hi <= from_excel(int(dv.formula2)).date()
         assert hi - lo < from_excel(int(dv.formula2)).date() - from_excel(int(dv.formula1)).date() \
@@ -233,7 +238,7 @@ def test_info_sheet_contact_inputs(generated_workbook, opened):
     ws = wb[INFO_SHEET]
     dvs = validations(ws)
     inputs = {"reporter": "textLength", "phone": "textLength", "email": "textLength",
-              "report_date": "date"}
+              "report_number": "textLength", "report_date": "date"}
     for key, kind in inputs.items():
         sheet, (row, col, row2, col2) = resolve(wb, INFO_NAMES[key])
         assert sheet == INFO_SHEET and (row, col) == (row2, col2)
@@ -249,7 +254,7 @@ def test_no_other_cell_is_unlocked(generated_workbook, opened):
     wb = opened(generated_workbook.path)
     inputs = set(expected_inputs(generated_workbook))
     inputs |= {(INFO_SHEET, *resolve(wb, INFO_NAMES[k])[1][:2])
-               for k in ("reporter", "phone", "email", "report_date")}
+               for k in ("reporter", "phone", "email", "report_number", "report_date")}
     stt = {(lay.sheet.name, r, lay.stt_col) for lay in form_layouts(generated_workbook.form, generated_workbook.level)
            if isinstance(lay, ListLayout) for r, _ in lay.data_rows}
     for ws in wb:
@@ -285,7 +290,7 @@ def test_every_formula_is_locked_and_where_the_layout_says(generated_workbook, o
                     assert cell.protection.locked is not False
                 else:
                     assert is_formula(at(ws, line.row, lay.err_cols[vc.key]))
-                    required = line.indicator.required
+                    required = line.indicator.required_for(generated_workbook.level)
                     assert is_formula(at(ws, line.row, lay.miss_cols[vc.key])) == required
             if line.role == "rate":  # the rate reads the two rows below it
                 col = get_column_letter(lay.value_cols[lay.sheet.columns[0].key] + 1)
@@ -387,7 +392,7 @@ def test_defined_names_resolve_to_the_layout(generated_workbook, opened):
 
 
 def test_unit_code_keeps_leading_zeros(generated, opened):
-    g = generated[("sonla-2024", "xa")]
+    g = generated[("tuangiao-2024", "xa")]
     wb = opened(g.path)
     _, (row, col, _, _) = resolve(wb, INFO_NAMES["unit_code"])
     assert at(wb[INFO_SHEET], row, col).value == "03646"
@@ -446,12 +451,12 @@ def test_generated_for_another_year(catalog, tmp):
     wb = openpyxl.load_workbook(path)
     ws = wb["Phụ lục II"]
     assert [ws["D8"].value, ws["E8"].value] == ["Năm 2024", "Năm 2025"]
-    assert "Năm 2025" in ws["A4"].value
+    assert "01/01/2024" in ws["A4"].value  # "Từ ngày 01/01/{year-1} đến thời điểm kiểm tra"
     meta = dict(wb[META_SHEET].iter_rows(min_row=2, values_only=True))
     assert meta["period"] == "2025"
     (dv,) = validations(wb[INFO_SHEET])[resolve(wb, INFO_NAMES["report_date"])[1][:2]]
     assert from_excel(int(dv.formula1)).date() < date(2025, 1, 1) < from_excel(int(dv.formula2)).date()
-    assert from_excel(int(dv.formula1)).date() > date(2023, 12, 1)
+    assert from_excel(int(dv.formula1)).date() > date(2022, 12, 1)  # period from 01/01/2024, ± 1 year
 
 
 # --------------------------------------------------------------------------- look and print
@@ -491,7 +496,8 @@ def test_print_setup(generated_workbook, opened):
         first, last = (lay.header_rows if isinstance(lay, IndicatorLayout)
                        else (lay.header_row, lay.header_row))
         assert ws.print_title_rows == f"${first + 1}:${last + 1}"
-        assert re.search(rf"\$A\$1:\$[A-Z]+\${lay.last_row + 1}$", ws.print_area), ws.print_area
+        end = lay.last_row + 1 + SIGNATURE_ROWS  # the signature block under the table is printed
+        assert re.search(rf"\$A\$1:\$[A-Z]+\${end}$", ws.print_area), ws.print_area
         if isinstance(lay, IndicatorLayout):
             assert ws.freeze_panes == a1(lay.first_row, 2)
     info = wb[INFO_SHEET]
@@ -519,7 +525,7 @@ def test_generated_file_names_are_windows_safe(generated):
         assert g.path.name.startswith(g.form.id + "_")
         assert g.path.exists()
     assert not list(next(iter(generated.values())).path.parent.glob("*.tmp"))
-    assert generated[("sonla-2024", "xa")].path.name == "sonla-2024_03646_Phuong_To_Hieu.xlsx"
+    assert generated[("tuangiao-2024", "xa")].path.name == "tuangiao-2024_03646_Phuong_To_Hieu.xlsx"
     assert generated[("sonla-2024", None)].path.name == "sonla-2024_mau_trong.xlsx"
 
 

@@ -140,7 +140,7 @@ def test_published_figures_in_the_full_sheet_break_no_rule():
     """All other rows blank: blanks are reported as blanks, never as rule violations."""
     given = {code for code, _, _ in published()}
     blanks = [(code, col, None) for code, col in value_cells(form_layouts(NT)) if code not in given]
-    report = validate_values(NT, sheet(NT, *published(), *blanks))
+    report = validate_values(NT, sheet(NT, *published(), *blanks), levels={"r1": "so_nganh"})
     assert [f for f in report.findings if is_rule(f)] == []
     assert {f.rule_id for f in report.findings} == {"required.blank"}
 
@@ -175,9 +175,9 @@ def one_bad_return(return_id: str = "r1") -> pd.DataFrame:
 
 
 def test_a_thousand_stacked_returns_give_a_thousand_times_the_findings():
-    single = validate_values(NT, one_bad_return())
+    single = validate_values(NT, one_bad_return(), levels={"r1": "huyen"})
     stacked = pd.concat([one_bad_return(f"r{i:04d}") for i in range(1000)], ignore_index=True)
-    report = validate_values(NT, stacked)
+    report = validate_values(NT, stacked, levels={f"r{i:04d}": "huyen" for i in range(1000)})
     assert len(single.findings) == 6
     assert len(report.findings) == 1000 * len(single.findings)
     per_return = Counter((f.rule_id, f.cell, f.message, f.severity) for f in single.findings)
@@ -213,7 +213,7 @@ def test_returns_do_not_leak_into_each_other():
     pytest.param([("6.1", "value", 4)], [], id="cumulative"),
 ])
 def test_cell_checks(rows, expected):
-    report = validate_values(NT, sheet(NT, *rows))
+    report = validate_values(NT, sheet(NT, *rows), levels={"r1": "so_nganh"})  # rows required of sở
     assert found(report) == expected
     # the addresses above are the layout's: the sheet is read as printed
     assert all(cell == at(NT, code) for (code, *_), (_, cell) in zip(rows, expected, strict=False))
@@ -294,7 +294,8 @@ def test_a_catalog_rule_names_both_cells_and_values():
 
 
 def test_a_rule_is_skipped_when_one_of_its_cells_is_blank():
-    report = validate_values(NT, sheet(NT, ("1.1.1", "value", None), ("1.1.2", "value", 12)))
+    report = validate_values(NT, sheet(NT, ("1.1.1", "value", None), ("1.1.2", "value", 12)),
+                             levels={"r1": "so_nganh"})
     assert found(report) == [("required.blank", at(NT, "1.1.1"))]
 
 
@@ -393,7 +394,7 @@ def test_list_rows(row, expected):
 
 
 def test_date_outside_period_is_an_error_as_in_the_workbook_with_the_period_in_the_message():
-    report = validate_values(TG, list_sheet(TG, "pl01", {"ngay": "2015-05-04", "ten_van_ban": "Kế hoạch"}))
+    report = validate_values(TG, list_sheet(TG, "pl02", {"ngay": "2015-05-04", "ten_van_ban": "Kế hoạch"}))
     (finding,) = report.findings
     assert finding.severity == "error" and not report.valid
     assert "(01/01/2022 – 31/12/2023)" in finding.message and "04/05/2015" in finding.message
@@ -515,7 +516,7 @@ def test_a_catalog_mistake_raises_catalog_error():
 
 
 def test_report_frame_dict_and_merge():
-    a = validate_values(NT, sheet(NT, ("2.1", "value", None)))
+    a = validate_values(NT, sheet(NT, ("2.1", "value", None)), levels={"r1": "huyen"})
     b = validate_values(NT, sheet(NT, ("4.2.1", "value", 1), ("4.2.2", "value", 2), return_id="r2"))
     merged = Report.merge(a, b)
     assert (merged.n_errors, merged.n_warnings, merged.valid) == (1, 1, False)

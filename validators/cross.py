@@ -139,7 +139,7 @@ def _instance_hits(form: Form, inst: RuleInstance, grid: Grid) -> pd.DataFrame |
     rule = inst.rule
     cols = [grid.column[k] for k in inst.cells]
     complete = ~np.isnan(grid.numbers[:, cols]).any(axis=1)
-    left, right = grid.total(inst.left), rule.factor * grid.total(inst.right)
+    left, right = grid.total(inst.left), rule.factor * grid.total(inst.right) + rule.constant
     bad = np.flatnonzero(complete & ~holds(rule.op, left, right))
     if not len(bad):
         return None
@@ -151,7 +151,7 @@ def _instance_hits(form: Form, inst: RuleInstance, grid: Grid) -> pd.DataFrame |
         "return_id": grid.rids[bad], "sheet": grid.prep.strings("sheet", grid.positions[bad, anchor]),
         "cell": grid.prep.strings("cell", grid.positions[bad, anchor]), "value": grid.numbers[bad, anchor],
         "left": left[bad], "right": right[bad],
-        "left_expr": _expr(refs, inst, inst.left, 1.0), "right_expr": _expr(refs, inst, inst.right, rule.factor),
+        "left_expr": _expr(refs, inst, inst.left, 1.0), "right_expr": _right_expr(refs, inst, rule, len(bad)),
         "cells": pd.Series(cells, dtype=object), "check_cells": [check_cells(c) for c in cells],
         "unit_code": grid.prep.strings("unit_code", first), "form_id": grid.prep.strings("form_id", first),
     })
@@ -164,6 +164,15 @@ def _expr(refs: list[list[str]], inst: RuleInstance, keys: tuple[CellKey, ...], 
     if len(chosen) > 1 and factor != 1:
         texts = [f"({text})" for text in texts]
     return texts if factor == 1 else [f"{_factor(factor)} × {text}" for text in texts]
+
+
+def _right_expr(refs: list[list[str]], inst: RuleInstance, rule: Rule, n: int) -> list[str]:
+    """The right side as written in a finding; a constant side prints as its number (100)."""
+    constant = _factor(rule.constant)
+    if not inst.right:
+        return [constant] * n
+    texts = _expr(refs, inst, inst.right, rule.factor)
+    return [f"{text} + {constant}" for text in texts] if rule.constant else texts
 
 
 def _factor(factor: float) -> str:

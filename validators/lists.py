@@ -16,6 +16,7 @@ from validators.findings import hits_frame
 from validators.frame import STR, col_letters, normalise, object_array
 from validators.messages import check_cells
 from validators.prepared import Prepared
+from workbooks.catalog.layout import parse_day
 from workbooks.catalog.model import Form, ListColumn, ListSheet, RowRule
 
 ROW_FIELDS = ["sheet", "code", "unit_code", "form_id"]
@@ -194,6 +195,9 @@ def _date_hits(ctx: FormContext, table: ListTable, column: ListColumn,
                given: np.ndarray) -> list[pd.DataFrame | None]:
     lo, hi = (pd.Timestamp(x) for x in ctx.window)
     first, last = ctx.period
+    if column.dates_from:  # e.g. documents implemented in the period but issued years before
+        first = parse_day(column.dates_from, ctx.year)
+        lo = pd.Timestamp(first)
     j = table.j(column.key)
     rows = np.flatnonzero(given)
     day = pd.to_datetime(_texts(table.text[rows, j]), format=DATE_FORMAT, errors="coerce")

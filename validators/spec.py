@@ -87,7 +87,8 @@ def _cell_row(form: Form, sheet: IndicatorSheet, line: Line, column: ValueColumn
         "min": lo, "max": hi, "required": bool(ind.required) and kind != "rate",
         "choices": tuple(c for c, _ in choices), "choices_text": "; ".join(
             f"{c} = {t}" if t != c else c for c, t in choices),
-        "label": label, "levels": ind.levels or sheet.levels, "computed": kind == "rate",
+        "label": label, "levels": ind.required_levels or ind.levels or sheet.levels,
+        "computed": kind == "rate",
     }
 
 

@@ -24,6 +24,7 @@ INFO_NAMES = {
     "phone": "CCHC_PHONE",
     "email": "CCHC_EMAIL",
     "report_date": "CCHC_REPORT_DATE",
+    "report_number": "CCHC_REPORT_NUMBER",
 }
 INFO_LABELS = {
     "unit_name": "Tên đơn vị báo cáo",
@@ -36,7 +37,8 @@ INFO_LABELS = {
     "reporter": "Người lập biểu",
     "phone": "Số điện thoại",
     "email": "Thư điện tử",
-    "report_date": "Ngày lập báo cáo",
+    "report_date": "Ngày báo cáo",
+    "report_number": "Số báo cáo (ví dụ 125/BC-UBND)",
 }
 
 # ---------------------------------------------------------------- headers of the appendix sheets
@@ -45,6 +47,7 @@ GROUP_HEADER = "Mã nhóm"
 NOTE_HEADER = "Ghi chú"
 STT_HEADER = "STT"
 GROUP_PREFIX = "nhom:"  # code column of a list sheet's group row: "nhom:<group code>"
+SIGNATURE_MARK = "chu_ky"  # code column of the signature block under a list: the list ends above it
 
 
 # ---------------------------------------------------------------- defined names and tables

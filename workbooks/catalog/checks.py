@@ -53,3 +53,19 @@ def check_form(form: Form, fail: Fail) -> None:
         missing = [c for c in rule.left + rule.right if c not in codes]
         if missing:
             raise fail(f"rules ({rule.id})", f"quy tắc nhắc mã chỉ tiêu không có: {missing}")
+    _check_levels(form, fail)
+
+
+def _check_levels(form: Form, fail: Fail) -> None:
+    """Levels named by ``summary_levels`` and per-level ``required`` are levels of the form."""
+    outside = set(form.summary_levels) - set(form.levels)
+    if outside:
+        raise fail("summary_levels", f"cấp không có trong levels của biểu mẫu: {sorted(outside)}")
+    for sheet in form.sheets:
+        if not isinstance(sheet, IndicatorSheet):
+            continue
+        for ind in sheet.indicators:
+            outside = set(ind.required_levels) - set(form.levels)
+            if form.levels and outside:
+                raise fail(f"sheets ({sheet.id}) mã {ind.code}.required",
+                           f"cấp không có trong levels của biểu mẫu: {sorted(outside)}")

@@ -35,6 +35,12 @@ def render(template: str, year: int) -> str:
     return re.sub(r"\{year([+-]\d+)?\}", sub, template)
 
 
+def parse_day(template: str, year: int) -> date:
+    """A ``dd/mm/yyyy`` catalog date (templates allowed: ``01/01/{year-1}``)."""
+    d, m, y = (int(x) for x in render(template, year).split("/"))
+    return date(y, m, d)
+
+
 def period_bounds(period: Period, year: int) -> tuple[date, date]:
     """The first and last day of the reporting period for ``year``."""
 
@@ -150,7 +156,7 @@ def _lines(sheet: IndicatorSheet, level: str | None, first: int) -> list[Line]:
         if item.spec.ratio:
             num, den = item.numerator, item.denominator
             assert num is not None and den is not None
-            lines.append(Line(row, "rate", item.label, item.stt, "%", item.code, item))
+            lines.append(Line(row, "rate", item.label, item.stt, item.rate_unit, item.code, item))
             lines.append(Line(row + 1, "num", f"- {num.label}", "", num.unit, f"{item.code}:num", item))
             lines.append(Line(row + 2, "den", f"- {den.label}", "", den.unit, f"{item.code}:den", item))
             row += 3

@@ -32,6 +32,7 @@ from workbooks.catalog.model import (
     RatioSide,
     RowRule,
     Rule,
+    Signature,
     ValueColumn,
 )
 
@@ -44,6 +45,7 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SHEET_FORBIDDEN = set("[]:*?/\\")
 _LIST_TYPES = {"text", "date", "count", "choice"}
 _OPS = {"<=", "<", "=", ">=", ">"}
+_DAY = re.compile(r"\d{1,2}/\d{1,2}/(\d{4}|\{year([+-]\d+)?\})")
 
 
 class CatalogError(ValueError):
@@ -116,7 +118,7 @@ class _Reader:
 
 
 def _period(r: _Reader, data: Any) -> Period:
-    d = r.mapping(data, "period", {"default_year", "label", "start", "end"}, {"default_year"})
+    d = r.mapping(data, "period", {"default_year", "label", "start", "end", "deadline"}, {"default_year"})
     if not isinstance(d["default_year"], int):
         raise r.fail("period.default_year", "phải là số năm, ví dụ 2024")
     return Period(
@@ -124,6 +126,7 @@ def _period(r: _Reader, data: Any) -> Period:
         label=r.text(d, "label", "period", "Năm {year}"),
         start=r.text(d, "start", "period", "01/01/{year}"),
         end=r.text(d, "end", "period", "31/12/{year}"),
+        deadline=_deadline(r, d),
     )
 
 
@@ -147,8 +150,9 @@ def _ratio_side(r: _Reader, raw: Any, entry: str) -> RatioSide:
 
 _IND_KEYS = {
     "code", "label", "kind", "stt", "unit", "required", "min", "max", "choices", "parts",
-    "numerator", "denominator", "allow_over", "levels", "columns", "help",
+    "numerator", "denominator", "allow_over", "levels", "columns", "help", "display", "decimals",
 }
+_DISPLAYS = {"percent", "ratio"}
 
 
 def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
@@ -176,6 +180,8 @@ def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
         if p["rule"] not in {"sum", "at_most"} or not p["codes"]:
             raise r.fail(entry, "parts cần codes (không trống) và rule: sum | at_most")
         parts = Part(codes=tuple(str(c) for c in p["codes"]), rule=p["rule"])
+    required, required_levels = _required(r, d, entry, kind)
+    display, decimals = _display(r, d, entry, kind)
     lo, hi = d.get("min"), d.get("max")
     if spec.numeric:  # the kinds table's bounds unless the form sets its own
         lo = spec.min if lo is None else lo
@@ -186,7 +192,7 @@ def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
         kind=kind,
         stt=r.text(d, "stt", entry),
         unit=r.text(d, "unit", entry),
-        required=bool(d.get("required", kind != "text")),
+        required=required,
         min=lo,
         max=hi,
         choices=choices,
@@ -197,7 +203,35 @@ def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
         levels=r.levels(d, entry),
         columns=tuple(d.get("columns") or ()),
         help=r.text(d, "help", entry),
+        required_levels=required_levels,
+        display=display,
+        decimals=decimals,
     )
+
+
+def _required(r: _Reader, d: dict, entry: str, kind: str) -> tuple[bool, tuple[str, ...]]:
+    """``required``: true / false, or the levels a row is required for (``[so_nganh, huyen]``)."""
+    raw = d.get("required", kind != "text")
+    if isinstance(raw, bool):
+        return raw, ()
+    if not isinstance(raw, list) or not raw:
+        raise r.fail(entry, "required phải là true, false hoặc danh sách cấp đơn vị")
+    levels = r.levels({"levels": raw}, entry)
+    if d.get("levels") and not set(levels) <= set(d["levels"]):
+        raise r.fail(entry, f"required nhắc cấp không có trong levels của dòng: {sorted(set(levels) - set(d['levels']))}")
+    return True, levels
+
+
+def _display(r: _Reader, d: dict, entry: str, kind: str) -> tuple[str, int]:
+    """How a ratio's computed cell prints: a percentage, or a plain ratio with ``decimals``."""
+    display, decimals = d.get("display", "percent"), d.get("decimals", 2)
+    if ("display" in d or "decimals" in d) and kind != "ratio":
+        raise r.fail(entry, "display/decimals chỉ dùng cho loại 'ratio'")
+    if display not in _DISPLAYS:
+        raise r.fail(entry, f"display '{display}' không hợp lệ; có {sorted(_DISPLAYS)}")
+    if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 6:
+        raise r.fail(entry, "decimals phải là số nguyên từ 0 đến 6")
+    return display, decimals
 
 
 def _rule(r: _Reader, d: Any, entry: str, scope: str, sheet: str | None = None) -> Rule:
@@ -209,17 +243,24 @@ def _rule(r: _Reader, d: Any, entry: str, scope: str, sheet: str | None = None) 
     if d["severity"] not in {"error", "warning"}:
         raise r.fail(entry, "severity phải là error hoặc warning")
 
-    def refs(value: Any) -> tuple[str, ...]:
+    def refs(value: Any, side: str) -> tuple[tuple[str, ...], float]:
         items = value if isinstance(value, list) else [value]
-        if not items:
-            raise r.fail(entry, "vế trái/phải trống")
-        return tuple(str(x) for x in items)
+        numbers = [x for x in items if isinstance(x, int | float) and not isinstance(x, bool)]
+        codes = tuple(str(x) for x in items if x not in numbers)
+        if not items or (side == "left" and numbers):
+            raise r.fail(entry, "vế trái phải là các mã; vế phải là các mã và/hoặc một hằng số")
+        if len(numbers) > 1 or (numbers and scope != "rows"):
+            raise r.fail(entry, "vế phải có nhiều nhất một hằng số (chỉ với quy tắc giữa các dòng)")
+        return codes, float(numbers[0]) if numbers else 0.0
 
+    left, _ = refs(d["left"], "left")
+    right, constant = refs(d["right"], "right")
     return Rule(
         id=str(d["id"]),
-        left=refs(d["left"]),
+        left=left,
         op=d["op"],
-        right=refs(d["right"]),
+        right=right,
+        constant=constant,
         severity=d["severity"],
         message=r.text(d, "message", entry),
         fix=r.text(d, "fix", entry),
@@ -304,8 +345,11 @@ def _list_sheet(r: _Reader, d: dict, entry: str) -> ListSheet:
     cols = []
     for i, raw in enumerate(d["columns"] or []):
         e = f"{entry}.columns[{i}]"
-        c = r.mapping(raw, e, {"key", "label", "type", "required", "choices", "width", "help"},
+        c = r.mapping(raw, e, {"key", "label", "type", "required", "choices", "width", "help", "dates_from"},
                       {"key", "label", "type"})
+        dates_from = r.text(c, "dates_from", e)
+        if dates_from and (c["type"] != "date" or not _DAY.fullmatch(dates_from)):
+            raise r.fail(e, "dates_from chỉ dùng cho cột ngày, dạng ngày/tháng/năm (ví dụ 01/01/2000)")
         if c["type"] not in _LIST_TYPES:
             raise r.fail(e, f"kiểu cột '{c['type']}' không hợp lệ; có {sorted(_LIST_TYPES)}")
         if not _KEY.match(str(c["key"])):
@@ -317,7 +361,7 @@ def _list_sheet(r: _Reader, d: dict, entry: str) -> ListSheet:
             raise r.fail(e, "lựa chọn không được chứa dấu phẩy (Excel dùng dấu phẩy để tách danh sách chọn)")
         cols.append(ListColumn(c["key"], r.text(c, "label", e), c["type"],
                                bool(c.get("required", False)), choices, c.get("width"),
-                               r.text(c, "help", e)))
+                               r.text(c, "help", e), dates_from))
     if not cols:
         raise r.fail(entry, "danh sách cần ít nhất một cột")
     _no_duplicates(r, [c.key for c in cols], entry, "khóa cột")
@@ -368,7 +412,24 @@ def _sheet(r: _Reader, raw: Any, i: int) -> IndicatorSheet | ListSheet:
 
 
 _FORM_KEYS = {"id", "version", "title", "province", "year", "source", "derived_from_outline",
-              "note", "period", "levels", "sheets", "rules"}
+              "note", "period", "levels", "sheets", "rules", "signature", "summary_levels"}
+_SIGNATURE_KEYS = {"preparer", "preparer_note", "head", "head_note", "place"}
+
+
+def _deadline(r: _Reader, d: dict) -> str:
+    """The source's deadline as a ``dd/mm/yyyy`` template (``30/10/{year}``), or ""."""
+    text = r.text(d, "deadline", "period.deadline")
+    if text and not _DAY.fullmatch(text):
+        raise r.fail("period.deadline", "hạn gửi phải có dạng ngày/tháng/năm, ví dụ 30/10/{year}")
+    return text
+
+
+def _signature(r: _Reader, raw: Any) -> Signature:
+    """The signature block (defaults: Người lập biểu; Thủ trưởng cơ quan, đơn vị)."""
+    if raw is None:
+        return Signature()
+    d = r.mapping(raw, "signature", _SIGNATURE_KEYS, set())
+    return Signature(**{k: r.text(d, k, "signature") for k in d})
 
 
 def load_form(path: str | Path) -> Form:
@@ -407,6 +468,8 @@ def load_form(path: str | Path) -> Form:
         source=r.text(d, "source", "source"), period=_period(r, d["period"]),
         levels=r.levels(d, "form"), sheets=sheets, rules=rules, note=r.text(d, "note", "note"),
         derived_from_outline=bool(d.get("derived_from_outline", False)), path=str(path),
+        signature=_signature(r, d.get("signature")),
+        summary_levels=r.levels({"levels": d.get("summary_levels")}, "summary_levels"),
         digest=hashlib.sha256(raw_bytes).hexdigest()[:16],
     )
     from workbooks.catalog.checks import check_form  # local: checks imports the model only

@@ -15,6 +15,7 @@ IndicatorKind = str  # a name of the kinds table (workbooks.catalog.kinds)
 ListColumnType = Literal["text", "date", "count", "choice"]
 Severity = Literal["error", "warning"]
 Operator = Literal["<=", "<", "=", ">=", ">"]
+RatioDisplay = Literal["percent", "ratio"]
 
 YES, NO = "Có", "Không"
 
@@ -86,6 +87,20 @@ class Indicator:
     levels: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()
     help: str = ""
+    required_levels: tuple[str, ...] = ()  # required only for these levels (empty: every level)
+    display: RatioDisplay = "percent"  # ratio rows: "percent" (× 100) or "ratio" (num / den)
+    decimals: int = 2  # digits printed after the decimal comma of a computed ratio
+
+    def required_for(self, level: str | None) -> bool:
+        """Whether a unit of ``level`` must fill this row (None: the blank template, any level)."""
+        if not self.required:
+            return False
+        return not self.required_levels or level is None or level in self.required_levels
+
+    @property
+    def rate_unit(self) -> str:
+        """The unit printed beside a ratio's computed cell: the printed compound unit, or "%"."""
+        return self.unit or ("%" if self.display == "percent" else "")
 
     @property
     def spec(self):
@@ -95,10 +110,11 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Rule:
-    """A comparison between sums of cells: ``sum(left) op factor * sum(right)``.
+    """A comparison between sums of cells: ``sum(left) op factor * sum(right) + constant``.
 
     ``left``/``right`` hold indicator codes (form rules, checked per value column) or
-    column keys (column rules, checked per row) depending on ``scope``.
+    column keys (column rules, checked per row) depending on ``scope``. ``right`` may be
+    empty when the right side is a constant only (``7.6.2.a + 7.6.2.b <= 100``).
     """
 
     id: str
@@ -112,6 +128,7 @@ class Rule:
     scope: Literal["rows", "columns"] = "rows"
     sheet: str | None = None  # sheet id, for column rules
     origin: str = "catalog"  # catalog | parts | ratio | column
+    constant: float = 0.0  # added to the right side
 
     @property
     def anchor(self) -> str:
@@ -154,6 +171,7 @@ class ListColumn:
     choices: tuple[str, ...] = ()
     width: float | None = None
     help: str = ""
+    dates_from: str = ""  # date columns: first day accepted (dd/mm/yyyy template); "" = period start − 1 year
 
 
 @dataclass(frozen=True)
@@ -204,6 +222,18 @@ class Period:
     label: str = "Năm {year}"
     start: str = "01/01/{year}"
     end: str = "31/12/{year}"
+    deadline: str = ""  # the source's deadline for returns, dd/mm/yyyy template; `--deadline` overrides it
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The signature block printed under every appendix (as administrative documents end)."""
+
+    preparer: str = "NGƯỜI LẬP BIỂU"
+    preparer_note: str = "(Ký, ghi rõ họ tên)"
+    head: str = "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ"
+    head_note: str = "(Ký tên, đóng dấu)"
+    place: str = ""  # "{province}" when empty: "Sơn La, ngày … tháng … năm …"
 
 
 @dataclass(frozen=True)
@@ -222,6 +252,8 @@ class Form:
     rules: tuple[Rule, ...] = ()
     note: str = ""
     derived_from_outline: bool = False
+    signature: Signature = field(default_factory=Signature)
+    summary_levels: tuple[str, ...] = ()  # levels whose returns already hold province totals
     path: str = ""
     digest: str = ""
     all_rules: tuple[Rule, ...] = field(default=(), compare=False)

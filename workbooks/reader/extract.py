@@ -10,7 +10,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from workbooks.catalog.layout import IndicatorLayout, Line, ListLayout, render
 from workbooks.catalog.model import IndicatorSheet, ListSheet
-from workbooks.contract import GROUP_PREFIX
+from workbooks.contract import GROUP_PREFIX, SIGNATURE_MARK
 from workbooks.reader.grid import Grid
 from workbooks.reader.locate import Found
 from workbooks.reader.model import Notice
@@ -31,10 +31,10 @@ def _cell(row: int, col: int) -> str:
     return xl_rowcol_to_cell(row, col)
 
 
-def _rate(num: float, den: float) -> float:
+def _rate(num: float, den: float, scale: float = 100, decimals: int = 2) -> float:
     if math.isnan(num) or math.isnan(den) or den <= 0:
         return math.nan
-    return round(num / den * 100, 2)
+    return round(num / den * scale, decimals)
 
 
 def _formula_check(raw: Any, computed: float, sheet: str, cell: str) -> list[Notice]:
@@ -117,11 +117,13 @@ def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout,
         if note is not None and note != "":
             records.append([sheet.id, name, line.code, "note", 0, r + 1, _cell(r, note_col),
                             "text", note, math.nan, clean_text(note), ""])
+    plain = {i.code: i.decimals for i in lay.sheet.indicators if i.kind == "ratio" and i.display == "ratio"}
     for rec in records:
         if rec[7] != "rate":
             continue
         num_key, den_key = inputs[(rec[2], rec[3])]
-        rec[9] = _rate(numbers.get(num_key, math.nan), numbers.get(den_key, math.nan))
+        scale, decimals = (1, plain[rec[2]]) if rec[2] in plain else (100, 2)
+        rec[9] = _rate(numbers.get(num_key, math.nan), numbers.get(den_key, math.nan), scale, decimals)
         rec[11] = "" if not math.isnan(rec[9]) else "blank"
         notices += _formula_check(rec[8], rec[9], name, rec[6])
     return [tuple(r) for r in records], notices
@@ -149,6 +151,8 @@ def list_records(grid: Grid, found: Found, lay: ListLayout) -> list[Record]:
         row = rows[r]
         width = len(row)
         code_value = row[code_col] if code_col is not None and 0 <= code_col < width else None
+        if code_value == SIGNATURE_MARK:  # the signature block under the list
+            break
         marker = _group_of_row(code_value)
         first = row[first_col] if 0 <= first_col < width else None
         if marker is None and isinstance(first, str) and clean_text(first).casefold() in group_labels:

@@ -65,11 +65,14 @@ def error_flag(ref: str, ok_expr: str) -> str:
     return f'IF({ref}="",0,IF({ok_expr},0,1))'
 
 
-def compare(left: list[str], op: str, right: list[str], factor: float = 1.0) -> str:
-    """Boolean: ``sum(left) op factor*sum(right)`` (rounded to avoid float noise)."""
+def compare(left: list[str], op: str, right: list[str], factor: float = 1.0,
+            constant: float = 0.0) -> str:
+    """Boolean: ``sum(left) op factor*sum(right) + constant`` (rounded to avoid float noise)."""
     lhs = "+".join(left)
-    rhs = "+".join(right)
+    rhs = "+".join(right) or "0"
     scaled = f"({rhs})*{_num(factor)}" if factor != 1 else f"({rhs})"
+    if constant:
+        scaled = f"({scaled}+{_num(constant)})"
     excel_op = "=" if op == "=" else op
     return f"ROUND(({lhs})-{scaled},6){excel_op}0"
 
@@ -78,7 +81,7 @@ def rule_violation(rule: Rule, left: list[str], right: list[str]) -> str:
     """1 when every cell of the rule holds a number and the comparison fails, else 0."""
     all_refs = left + right
     filled = ",".join(f"ISNUMBER({r})" for r in all_refs)
-    return f"IF(AND({filled}),IF({compare(left, rule.op, right, rule.factor)},0,1),0)"
+    return f"IF(AND({filled}),IF({compare(left, rule.op, right, rule.factor, rule.constant)},0,1),0)"
 
 
 def custom_validation(ref: str, base_ok: str, relations: list[str]) -> str:
@@ -103,6 +106,8 @@ def missing_text(missing_expr: str) -> str:
     return f'=IF(({missing_expr})>0,"Còn "&({missing_expr})&" ô bắt buộc chưa nhập","Đã nhập đủ các ô bắt buộc")'
 
 
-def rate(num: str, den: str) -> str:
-    """Computed percentage, blank until both cells hold numbers and the denominator > 0."""
-    return f'=IF(AND(ISNUMBER({num}),ISNUMBER({den})),IF({den}>0,ROUND({num}/{den}*100,2),""),"")'
+def rate(num: str, den: str, scale: int = 100, decimals: int = 2) -> str:
+    """Computed percentage (or plain ratio with ``scale`` 1), blank until both cells hold numbers
+    and the denominator > 0."""
+    scaled = f"{num}/{den}*{scale}" if scale != 1 else f"{num}/{den}"
+    return f'=IF(AND(ISNUMBER({num}),ISNUMBER({den})),IF({den}>0,ROUND({scaled},{decimals}),""),"")'

@@ -14,39 +14,48 @@ from workbooks.contract import CODE_HEADER, NOTE_HEADER, STT_HEADER
 from workbooks.writer import formulas as fx
 from workbooks.writer import validation as dv
 from workbooks.writer.context import Context
-from workbooks.writer.sheet_common import finish_sheet, fit_row_height, write_top_block
+from workbooks.writer.row_heights import RowFitter
+from workbooks.writer.sheet_common import finish_sheet, write_top_block
 
 LABEL_WIDTH = 60
+RESULT_HEADER = "Kết quả"
 
 
-def _merge(ws: Worksheet, row: int, first: int, last: int, text: str, fmt) -> None:
-    if last > first:
-        ws.merge_range(row, first, row, last, text, fmt)
+def _merge(ws: Worksheet, fit: RowFitter, row: int, first: int, last: int, text: str, fmt,
+           last_row: int | None = None) -> None:
+    last_row = row if last_row is None else last_row
+    if last > first or last_row > row:
+        ws.merge_range(row, first, last_row, last, text, fmt)
     else:
         ws.write(row, first, text, fmt)
+    fit.note_format(row, text, first, last, fmt, last_row)
 
 
-def _headers(ws: Worksheet, lay: IndicatorLayout, ctx: Context) -> None:
+def _headers(ws: Worksheet, lay: IndicatorLayout, ctx: Context, fit: RowFitter) -> None:
     st, sheet = ctx.styles, lay.sheet
     h1, h2 = lay.header_rows
-    first_value = min(lay.value_cols.values())
+    first_value, last_value = min(lay.value_cols.values()), max(lay.value_cols.values())
     label = "Nội dung" if not sheet.show_unit else "Chỉ tiêu thống kê"
     for col, text in ((lay.stt_col, STT_HEADER), (lay.label_col, label),
                       (lay.note_col, NOTE_HEADER), (lay.code_col, CODE_HEADER)):
-        ws.merge_range(h1, col, h2, col, text, st.header)
+        _merge(ws, fit, h1, col, col, text, st.header, h2)
     if sheet.show_unit:
-        _merge(ws, h1, lay.unit_col, max(lay.value_cols.values()), "Kết quả thống kê", st.header)
-        ws.write(h2, lay.unit_col, "Đơn vị tính", st.header)
+        _merge(ws, fit, h1, lay.unit_col, last_value, "Kết quả thống kê", st.header)
+        _merge(ws, fit, h2, lay.unit_col, lay.unit_col, "Đơn vị tính", st.header)
     groups: dict[str, list[int]] = defaultdict(list)
     for vc in sheet.columns:
-        col = lay.value_cols[vc.key]
-        ws.write(h2, col, ctx.text(vc.label), st.header)
         if vc.group:
-            groups[ctx.text(vc.group)].append(col)
+            groups[ctx.text(vc.group)].append(lay.value_cols[vc.key])
     for text, cols in groups.items():
-        _merge(ws, h1, min(cols), max(cols), text, st.header)
+        _merge(ws, fit, h1, min(cols), max(cols), text, st.header)
+    for vc in sheet.columns:
+        _merge(ws, fit, h2, lay.value_cols[vc.key], lay.value_cols[vc.key], ctx.text(vc.label), st.header)
     if not sheet.show_unit and not groups:
-        _merge(ws, h1, first_value, max(lay.value_cols.values()), "Kết quả", st.header)
+        # the labels stay on the last header row (the reader finds columns there); above them
+        # "Kết quả" unless that is the only column's own label ("Kết quả / Kết quả")
+        labels = {ctx.text(vc.label) for vc in sheet.columns}
+        text = "" if labels == {RESULT_HEADER} else RESULT_HEADER
+        _merge(ws, fit, h1, first_value, last_value, text, st.header)
 
 
 def _bounds(line: Line, ind: Indicator) -> tuple[float | None, float | None]:
@@ -101,7 +110,7 @@ def _relations(ctx: Context, sheet_name: str) -> dict[tuple[str, str], list[str]
     out: dict[tuple[str, str], list[str]] = defaultdict(list)
     for inst in ctx.instances:
         rule = inst.rule
-        if rule.op != "<=" or rule.severity != "error" or rule.factor != 1:
+        if rule.op != "<=" or rule.severity != "error" or rule.factor != 1 or not inst.right:
             continue
         right = [ctx.ref(k, sheet_name, absolute=True) for k in inst.right]
         for key in inst.left:
@@ -133,7 +142,9 @@ def _write_value_cell(ws: Worksheet, lay: IndicatorLayout, line: Line, vc: Value
     if line.role == "rate":
         num = xl_rowcol_to_cell(row + 1, col)
         den = xl_rowcol_to_cell(row + 2, col)
-        ws.write_formula(row, col, fx.rate(num, den), ctx.styles.computed, "")
+        scale = 100 if ind.display == "percent" else 1
+        ws.write_formula(row, col, fx.rate(num, den, scale, ind.decimals),
+                         ctx.styles.computed_with(ind.decimals), "")
         return
     if vc.compute_ratio:
         num = xl_rowcol_to_cell(row, lay.value_cols[vc.compute_ratio[0]])
@@ -145,34 +156,38 @@ def _write_value_cell(ws: Worksheet, lay: IndicatorLayout, line: Line, vc: Value
     ctx.validate(ws, row, col, _validation(line, ind, relations.get(key, []), ref, ctx))
     checks = [fx.error_flag(ref, _base_ok(line, ref, ctx))] + violations.get(key, [])
     ws.write_formula(row, lay.err_cols[vc.key], "=" + "+".join(checks), ctx.styles.helper, 0)
-    if ind.required:
+    if ind.required_for(ctx.unit.level):
         ws.write_formula(row, lay.miss_cols[vc.key], f'=IF({ref}="",1,0)', ctx.styles.helper, 1)
     if key in warnings:
         ws.write_formula(row, lay.warn_cols[vc.key], "=" + "+".join(warnings[key]), ctx.styles.helper, 0)
 
 
-def _write_line(ws: Worksheet, lay: IndicatorLayout, line: Line, ctx: Context,
+def _write_line(ws: Worksheet, lay: IndicatorLayout, line: Line, ctx: Context, fit: RowFitter,
                 relations: dict, violations: dict, warnings: dict) -> None:
     st = ctx.styles
     if line.role == "heading":
         ws.write(line.row, lay.stt_col, line.stt, st.heading_stt)
         ws.write(line.row, lay.label_col, line.label, st.heading)
-        fit_row_height(ws, line.row, line.label, LABEL_WIDTH)
+        fit.note_format(line.row, line.stt, lay.stt_col, None, st.heading_stt)
+        fit.note_format(line.row, line.label, lay.label_col, None, st.heading)
         for col in [*lay.value_cols.values(), lay.note_col, *([lay.unit_col] if lay.unit_col else [])]:
             ws.write_blank(line.row, col, None, st.label)
         ws.write_blank(line.row, lay.code_col, None, st.code)
         return
     ws.write(line.row, lay.stt_col, line.stt, st.label_center)
     ws.write(line.row, lay.label_col, line.label, st.label)
-    fit_row_height(ws, line.row, line.label, LABEL_WIDTH)
+    fit.note_format(line.row, line.stt, lay.stt_col, None, st.label_center)
+    fit.note_format(line.row, line.label, lay.label_col, None, st.label)
     if lay.unit_col is not None:
         ws.write(line.row, lay.unit_col, line.unit, st.label_center)
+        fit.note_format(line.row, line.unit, lay.unit_col, None, st.label_center)
     for vc in lay.sheet.columns:
         if lay.applies(line, vc):
             _write_value_cell(ws, lay, line, vc, ctx, relations, violations, warnings)
         else:
             ws.write(line.row, lay.value_cols[vc.key], "", st.computed)
     ctx.write_input(ws, line.row, lay.note_col, ctx.prefill.notes.get(line.code), st.input_text)
+    fit.note_format(line.row, ctx.prefill.notes.get(line.code), lay.note_col, None, st.input_text)
     ctx.validate(ws, line.row, lay.note_col, dv.text_length(2000))
     ws.write_string(line.row, lay.code_col, line.code, st.code)
 
@@ -190,17 +205,17 @@ def _conditional_formats(ws: Worksheet, lay: IndicatorLayout, ctx: Context) -> N
             "type": "formula", "criteria": f"={warn}>0", "format": ctx.styles.warning_mark})
 
 
-def _column_widths(ws: Worksheet, lay: IndicatorLayout) -> None:
-    ws.set_column(lay.stt_col, lay.stt_col, 8)
-    ws.set_column(lay.label_col, lay.label_col, LABEL_WIDTH)
+def _column_widths(ws: Worksheet, lay: IndicatorLayout, fit: RowFitter) -> None:
+    fit.set_column(ws, lay.stt_col, lay.stt_col, 8)
+    fit.set_column(ws, lay.label_col, lay.label_col, LABEL_WIDTH)
     if lay.unit_col is not None:
-        ws.set_column(lay.unit_col, lay.unit_col, 18)
+        fit.set_column(ws, lay.unit_col, lay.unit_col, 18)
     for col in lay.value_cols.values():
-        ws.set_column(col, col, 14)
-    ws.set_column(lay.note_col, lay.note_col, 24)
-    ws.set_column(lay.code_col, lay.code_col, 11)
+        fit.set_column(ws, col, col, 14)
+    fit.set_column(ws, lay.note_col, lay.note_col, 24)
+    fit.set_column(ws, lay.code_col, lay.code_col, 11)
     helpers = [*lay.err_cols.values(), *lay.miss_cols.values(), *lay.warn_cols.values()]
-    ws.set_column(min(helpers), max(helpers), 6, None, {"hidden": True})
+    fit.set_column(ws, min(helpers), max(helpers), 6, None, {"hidden": True})
 
 
 def write_indicator_sheet(ws: Worksheet, lay: IndicatorLayout, ctx: Context) -> str:
@@ -218,16 +233,17 @@ def write_indicator_sheet(ws: Worksheet, lay: IndicatorLayout, ctx: Context) -> 
     relations = _relations(ctx, sheet_name)
     violations = _violations(ctx, sheet_name, "error")
     warnings = _violations(ctx, sheet_name, "warning")
-    _column_widths(ws, lay)
+    fit = RowFitter()
+    _column_widths(ws, lay, fit)
     last_col = lay.note_col
-    write_top_block(ws, ctx, lay.sheet.name, ctx.text(lay.sheet.title), ctx.text(lay.sheet.subtitle),
+    write_top_block(ws, ctx, fit, lay.sheet.name, ctx.text(lay.sheet.title), ctx.text(lay.sheet.subtitle),
                     last_col)
-    _headers(ws, lay, ctx)
+    _headers(ws, lay, ctx, fit)
     for line in lay.lines:
-        _write_line(ws, lay, line, ctx, relations, violations, warnings)
+        _write_line(ws, lay, line, ctx, fit, relations, violations, warnings)
     _conditional_formats(ws, lay, ctx)
     first, last = lay.first_row + 1, lay.last_row + 1
     errs = "+".join(f"SUM({xl_col_to_name(c)}{first}:{xl_col_to_name(c)}{last})" for c in lay.err_cols.values())
     miss = "+".join(f"SUM({xl_col_to_name(c)}{first}:{xl_col_to_name(c)}{last})" for c in lay.miss_cols.values())
-    return finish_sheet(ws, ctx, lay.sheet.id, lay.header_rows, lay.last_row, last_col, lay.code_col,
+    return finish_sheet(ws, ctx, fit, lay.sheet.id, lay.header_rows, lay.last_row, last_col, lay.code_col,
                         errs, miss, insert_rows=False)

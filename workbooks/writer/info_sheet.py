@@ -5,9 +5,11 @@ from __future__ import annotations
 from xlsxwriter.utility import quote_sheetname, xl_cell_to_rowcol, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from workbooks.catalog.layout import render
 from workbooks.contract import INFO_LABELS, INFO_NAMES, INFO_SHEET
 from workbooks.writer import validation as dv
 from workbooks.writer.context import Context
+from workbooks.writer.row_heights import RowFitter
 
 __all__ = ["INFO_SHEET", "write_info_sheet"]
 
@@ -20,12 +22,30 @@ INSTRUCTIONS = (
     "Khi dán (Paste) số liệu từ tệp khác, hãy dùng 'Dán giá trị' (Paste Values) để giữ định dạng và kiểm tra.",
     "Không đổi tên sheet, không xóa cột 'Mã chỉ tiêu'; có thể thêm dòng trong các danh sách.",
     "Trước khi gửi, bấm nút 'Kiểm tra' (nếu đã cài phần bổ trợ) hoặc gửi tệp cho Sở Nội vụ kiểm tra.",
+    "Số và ngày của báo cáo nhập ở mục 'Người lập biểu điền' được in vào dòng 'Kèm theo Báo cáo số …' và dòng ký tên dưới mỗi phụ lục.",
 )
 
 
-def _row(ws: Worksheet, ctx: Context, row: int, key: str, value: object, fmt=None) -> None:
+def _row(ws: Worksheet, ctx: Context, row: int, key: str, value: object, fmt=None,
+         fit: RowFitter | None = None) -> None:
     ws.write(row, 0, key, ctx.styles.info_key)
     ws.write(row, 1, value, fmt or ctx.styles.info_value)
+    if fit is not None:
+        fit.note_format(row, key, 0, None, ctx.styles.info_key)
+        fit.note_format(row, value, 1, None, fmt or ctx.styles.info_value)
+
+
+def deadline_text(ctx: Context) -> str:
+    """The one deadline printed everywhere: ``--deadline`` when given, else the form's own."""
+    if ctx.deadline:
+        return f"{ctx.deadline:%d/%m/%Y}"
+    deadline = ctx.form.period.deadline
+    return render(deadline, ctx.year) if deadline else ""
+
+
+def form_note(ctx: Context) -> str:
+    """The form's note with its ``{deadline}`` filled in."""
+    return render(ctx.form.note, ctx.year).replace("{deadline}", deadline_text(ctx) or "hạn của Sở Nội vụ")
 
 
 def _missing_ref(status_ref: str) -> str:
@@ -49,36 +69,38 @@ def write_info_sheet(ws: Worksheet, ctx: Context, statuses: list[tuple[str, str]
         statuses: (sheet name, status cell reference) of every appendix sheet.
     """
     st, form, unit = ctx.styles, ctx.form, ctx.unit
-    ws.set_column(0, 0, 32)
-    ws.set_column(1, 1, 80)
+    fit = RowFitter()
+    fit.set_column(ws, 0, 0, 32)
+    fit.set_column(ws, 1, 1, 80)
     ws.merge_range(0, 0, 0, 1, form.title, st.title)
-    ws.set_row(0, 48)
+    fit.note_format(0, form.title, 0, 1, st.title)
     ws.merge_range(1, 0, 1, 1, f"{form.province} — {ctx.period_label()}", st.subtitle)
+    fit.note_format(1, f"{form.province} — {ctx.period_label()}", 0, 1, st.subtitle)
     rows = [
         ("unit_name", unit.name or "(mẫu trống — Sở Nội vụ điền khi gửi)"),
         ("unit_code", unit.code),
         ("level", unit.level_label),
         ("period", ctx.period_label()),
-        ("deadline", f"{ctx.deadline:%d/%m/%Y}" if ctx.deadline else "Theo văn bản của Sở Nội vụ"),
+        ("deadline", deadline_text(ctx) or "Theo văn bản của Sở Nội vụ"),
         ("contact", ctx.contact or "Sở Nội vụ"),
         ("form", f"{form.id} — phiên bản {form.version}"),
     ]
     row = 3
     for key, value in rows:
-        _row(ws, ctx, row, INFO_LABELS[key], value)
+        _row(ws, ctx, row, INFO_LABELS[key], value, fit=fit)
         if key in INFO_NAMES:
             _name(ctx, ws, key, row)
         row += 1
     row += 1
     ws.write(row, 0, "Người lập biểu điền:", st.caption)
     row += 1
-    for key in ("reporter", "phone", "email"):
-        _row(ws, ctx, row, INFO_LABELS[key], "", st.info_input)
+    for key in ("reporter", "phone", "email", "report_number"):
+        _row(ws, ctx, row, INFO_LABELS[key], "", st.info_input, fit)
         ctx.write_input(ws, row, 1, ctx.prefill.info.get(key), st.info_input)
         ws.data_validation(row, 1, row, 1, dv.text_length(200))
         _name(ctx, ws, key, row)
         row += 1
-    _row(ws, ctx, row, INFO_LABELS["report_date"], "", st.input_date)
+    _row(ws, ctx, row, INFO_LABELS["report_date"], "", st.input_date, fit)
     ctx.write_input(ws, row, 1, ctx.prefill.info.get("report_date"), st.input_date)
     ws.data_validation(row, 1, row, 1, dv.date_between(*ctx.date_window()))
     _name(ctx, ws, "report_date", row)
@@ -86,7 +108,7 @@ def write_info_sheet(ws: Worksheet, ctx: Context, statuses: list[tuple[str, str]
     ws.write(row, 0, "Tình trạng kiểm tra", st.caption)
     row += 1
     for sheet_name, ref in statuses:
-        _row(ws, ctx, row, sheet_name, "")
+        _row(ws, ctx, row, sheet_name, "", fit=fit)
         ws.write_formula(row, 1, f'={ref}&" — "&{_missing_ref(ref)}', st.status, "")
         row += 1
     row += 1
@@ -94,17 +116,18 @@ def write_info_sheet(ws: Worksheet, ctx: Context, statuses: list[tuple[str, str]
     row += 1
     for i, text in enumerate(INSTRUCTIONS, 1):
         ws.merge_range(row, 0, row, 1, f"{i}. {text}", st.text)
-        ws.set_row(row, 30)
+        fit.note_format(row, f"{i}. {text}", 0, 1, st.text)
         row += 1
     row += 1
     source = f"Nguồn: {form.source}."
     if form.derived_from_outline:
         source += " Biểu mẫu này được xây dựng từ các số liệu mà đề cương báo cáo yêu cầu (văn bản gốc không kèm phụ lục)."
-    for text in (source, form.note):
+    for text in (source, form_note(ctx)):
         if text:
             ws.merge_range(row, 0, row, 1, text, st.text)
-            ws.set_row(row, 45)
+            fit.note_format(row, text, 0, 1, st.text)
             row += 1
+    fit.apply(ws)
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from workbooks.catalog.layout import ListLayout
+from workbooks.catalog.layout import ListLayout, parse_day
 from workbooks.catalog.model import ListColumn
-from workbooks.contract import GROUP_HEADER, GROUP_PREFIX, STT_HEADER, table_name
+from workbooks.contract import GROUP_HEADER, GROUP_PREFIX, SIGNATURE_MARK, STT_HEADER, table_name
 from workbooks.writer import formulas as fx
 from workbooks.writer import validation as dv
 from workbooks.writer.context import Context
+from workbooks.writer.row_heights import RowFitter
 from workbooks.writer.sheet_common import finish_sheet, write_top_block
+
+
+def date_window(col: ListColumn, ctx: Context) -> tuple[date, date]:
+    """Dates a list column accepts: the period ± one year, or from the column's ``dates_from``."""
+    lo, hi = ctx.date_window()
+    return (parse_day(col.dates_from, ctx.year) if col.dates_from else lo), hi
 
 
 def _validation(col: ListColumn, ctx: Context) -> dict:
     if col.type == "date":
-        return dv.date_between(*ctx.date_window(), col.help)
+        return dv.date_between(*date_window(col, ctx), col.help)
     if col.type == "count":
         return dv.whole_number(0, None, col.help)
     if col.type == "choice":
@@ -26,7 +35,7 @@ def _validation(col: ListColumn, ctx: Context) -> dict:
 
 def _ok_expr(col: ListColumn, ref: str, ctx: Context) -> str:
     if col.type == "date":
-        return fx.value_ok(ref, "date", dates=ctx.date_window())
+        return fx.value_ok(ref, "date", dates=date_window(col, ctx))
     if col.type == "count":
         return fx.value_ok(ref, "whole", 0, None)
     if col.type == "choice":
@@ -107,13 +116,14 @@ def write_list_sheet(ws: Worksheet, lay: ListLayout, ctx: Context) -> str:
     """
     st, sheet = ctx.styles, lay.sheet
     last_col = max(lay.cols.values())
-    write_top_block(ws, ctx, sheet.name, ctx.text(sheet.title), ctx.text(sheet.subtitle), last_col)
-    ws.set_column(lay.stt_col, lay.stt_col, 7)
+    fit = RowFitter()
+    fit.set_column(ws, lay.stt_col, lay.stt_col, 7)
     for c in sheet.columns:
         width = c.width or {"date": 14, "count": 12, "choice": 14}.get(c.type, 30)
-        ws.set_column(lay.cols[c.key], lay.cols[c.key], width)
-    ws.set_column(lay.code_col, lay.code_col, 9)
-    ws.set_column(lay.err_col, lay.err_col, 6, None, {"hidden": True})
+        fit.set_column(ws, lay.cols[c.key], lay.cols[c.key], width)
+    fit.set_column(ws, lay.code_col, lay.code_col, 9)
+    fit.set_column(ws, lay.err_col, lay.err_col, 6, None, {"hidden": True})
+    write_top_block(ws, ctx, fit, sheet.name, ctx.text(sheet.title), ctx.text(sheet.subtitle), last_col)
     formats = {"date": st.input_date, "count": st.input, "choice": st.input_center}
     prefill = _prefill_rows(lay, ctx.prefill.lists.get(sheet.id, []))
     for row, group in lay.data_rows:
@@ -121,6 +131,8 @@ def write_list_sheet(ws: Worksheet, lay: ListLayout, ctx: Context) -> str:
             col = lay.cols[c.key]
             value = prefill.get(row, {}).get(c.key)
             ctx.write_input(ws, row, col, value, formats.get(c.type, st.input_text))
+            if c.type == "text":
+                fit.note_format(row, value, col, None, st.input_text)
             ctx.validate(ws, row, col, _validation(c, ctx))
         ws.write_string(row, lay.code_col, group, st.code)
         ws.write_formula(row, lay.err_col, _row_error_formula(lay, row, ctx), st.helper, 0)
@@ -135,10 +147,13 @@ def write_list_sheet(ws: Worksheet, lay: ListLayout, ctx: Context) -> str:
         ws.write_string(row, lay.stt_col, group.code, st.heading_stt)
         first_col = lay.cols[sheet.columns[0].key]
         ws.write_string(row, first_col, group.label, st.heading)
+        fit.note_format(row, group.label, first_col, None, st.heading)
         for c in sheet.columns[1:]:
             ws.write_blank(row, lay.cols[c.key], None, st.label)
         ws.write_string(row, lay.code_col, GROUP_PREFIX + group.code, st.code)
     headers = [STT_HEADER, *(c.label for c in sheet.columns), GROUP_HEADER]
+    for col, text in enumerate(headers):
+        fit.note_format(lay.header_row, text, col, None, st.header)
     ws.add_table(lay.header_row, 0, lay.last_row, lay.code_col, {
         "name": table_name(sheet.id), "autofilter": False, "style": "Table Style Light 1",
         "columns": [{"header": h, "header_format": st.header} for h in headers],
@@ -146,5 +161,6 @@ def write_list_sheet(ws: Worksheet, lay: ListLayout, ctx: Context) -> str:
     _conditional_formats(ws, lay, ctx)
     err = xl_col_to_name(lay.err_col)
     errors = f"SUM({err}{lay.header_row + 2}:{err}{lay.last_row + 1})"
-    return finish_sheet(ws, ctx, sheet.id, (lay.header_row, lay.header_row), lay.last_row,
+    ws.write_string(lay.last_row + 2, lay.code_col, SIGNATURE_MARK, st.helper)
+    return finish_sheet(ws, ctx, fit, sheet.id, (lay.header_row, lay.header_row), lay.last_row,
                         last_col, lay.code_col, errors, "0", insert_rows=True)

@@ -20,8 +20,8 @@ class Styles:
         def fmt(**extra: object) -> Format:
             return wb.add_format({**base, **extra})
 
-        self.title = fmt(bold=True, font_size=14, align="center", text_wrap=False)
-        self.subtitle = fmt(italic=True, align="center", text_wrap=False)
+        self.title = fmt(bold=True, font_size=14, align="center")
+        self.subtitle = fmt(italic=True, align="center")
         self.caption = fmt(bold=True, align="center", text_wrap=False)
         self.header = fmt(bold=True, align="center", border=1, bg_color="#D9E1F2")
         self.heading_stt = fmt(bold=True, align="center", border=1, locked=True)
@@ -42,6 +42,20 @@ class Styles:
         self.info_value = fmt(border=1, locked=True)
         self.info_input = fmt(border=1, locked=False, bg_color=INPUT_FILL)
         self.text = fmt(locked=True)
+        self.sign_place = fmt(italic=True, align="center")
+        self.sign_title = fmt(bold=True, align="center")
+        self.sign_note = fmt(italic=True, align="center")
+        self.sign_name = fmt(bold=True, align="center")
+        self._computed: dict[int, Format] = {2: self.computed}
+        self._fmt = fmt
         self.error_mark = wb.add_format({"bg_color": ERROR_FILL, "font_color": "#9C0006"})
         self.warning_mark = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#7F6000"})
         self.ok_mark = wb.add_format({"font_color": "#006100"})
+
+    def computed_with(self, decimals: int) -> Format:
+        """The computed-cell format with ``decimals`` digits after the decimal separator."""
+        if decimals not in self._computed:
+            pattern = "0." + "0" * decimals if decimals else "0"
+            self._computed[decimals] = self._fmt(border=1, locked=True, num_format=pattern,
+                                                 bg_color="#EDEDED")
+        return self._computed[decimals]
