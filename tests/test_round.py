@@ -23,8 +23,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from conftest import run_cchc
-from workbooks.simulate import plausible_prefill
 
+from simulate import plausible_prefill
 from workbooks.catalog.loader import get_form, known_levels
 from workbooks.writer import Prefill, UnitInfo, generate_workbook
 from workbooks.writer.metadata import META_SHEET

@@ -53,6 +53,7 @@ class Kind:
     number_format: str  # Excel number format of the input cell ("@" for text)
     method: str  # how the province figure is made, in Vietnamese ("Giải thích số liệu")
     percent: bool = False  # a percentage (0–100, typed without the % sign)
+    required: bool = True  # required unless the form says otherwise
     declarable: bool = True  # may be written in a form (rate is derived, never declared)
     ratio: bool = False  # declared as one row, laid out as rate + numerator + denominator
 
@@ -127,7 +128,7 @@ for _kind in (
     Kind("yesno", "Có / Không", "yesno", "yesno", "input_center", "yesno", "yesno", False, False,
          None, None, "@", "Số đơn vị trả lời \"Có\" / số đơn vị trả lời"),
     Kind("text", "Chữ", "text", "text", "input_text", "keep", "text", False, False,
-         None, None, "@", _KEEP),
+         None, None, "@", _KEEP, required=False),
     Kind("date", "Ngày", "date", "date", "input_date", "keep", "date", False, False,
          None, None, "dd/mm/yyyy", _KEEP),
     Kind("rate", "Tỷ lệ % (tự tính)", "number", "decimal", "input_decimal", "rate", "percent", True, False,

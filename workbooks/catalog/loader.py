@@ -165,8 +165,9 @@ def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
     if kind not in declarable():
         raise r.fail(entry, f"loại '{kind}' không hợp lệ; có {sorted(declarable())}")
     spec = kind_of(kind)
-    choices = _choices(r, d.get("choices"), entry) if kind == "choice" else ()
-    if kind != "choice" and d.get("choices"):
+    coded = spec.parse == "choice"
+    choices = _choices(r, d.get("choices"), entry) if coded else ()
+    if not coded and d.get("choices"):
         raise r.fail(entry, "chỉ loại 'choice' mới có choices")
     numerator = denominator = None
     if spec.ratio:
@@ -180,8 +181,8 @@ def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
         if p["rule"] not in {"sum", "at_most"} or not p["codes"]:
             raise r.fail(entry, "parts cần codes (không trống) và rule: sum | at_most")
         parts = Part(codes=tuple(str(c) for c in p["codes"]), rule=p["rule"])
-    required, required_levels = _required(r, d, entry, kind)
-    display, decimals = _display(r, d, entry, kind)
+    required, required_levels = _required(r, d, entry, spec.required)
+    display, decimals = _display(r, d, entry, spec.ratio)
     lo, hi = d.get("min"), d.get("max")
     if spec.numeric:  # the kinds table's bounds unless the form sets its own
         lo = spec.min if lo is None else lo
@@ -209,9 +210,9 @@ def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
     )
 
 
-def _required(r: _Reader, d: dict, entry: str, kind: str) -> tuple[bool, tuple[str, ...]]:
+def _required(r: _Reader, d: dict, entry: str, default: bool) -> tuple[bool, tuple[str, ...]]:
     """``required``: true / false, or the levels a row is required for (``[so_nganh, huyen]``)."""
-    raw = d.get("required", kind != "text")
+    raw = d.get("required", default)
     if isinstance(raw, bool):
         return raw, ()
     if not isinstance(raw, list) or not raw:
@@ -222,10 +223,10 @@ def _required(r: _Reader, d: dict, entry: str, kind: str) -> tuple[bool, tuple[s
     return True, levels
 
 
-def _display(r: _Reader, d: dict, entry: str, kind: str) -> tuple[str, int]:
+def _display(r: _Reader, d: dict, entry: str, ratio: bool) -> tuple[str, int]:
     """How a ratio's computed cell prints: a percentage, or a plain ratio with ``decimals``."""
     display, decimals = d.get("display", "percent"), d.get("decimals", 2)
-    if ("display" in d or "decimals" in d) and kind != "ratio":
+    if ("display" in d or "decimals" in d) and not ratio:
         raise r.fail(entry, "display/decimals chỉ dùng cho loại 'ratio'")
     if display not in _DISPLAYS:
         raise r.fail(entry, f"display '{display}' không hợp lệ; có {sorted(_DISPLAYS)}")

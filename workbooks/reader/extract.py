@@ -117,7 +117,7 @@ def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout,
         if note is not None and note != "":
             records.append([sheet.id, name, line.code, "note", 0, r + 1, _cell(r, note_col),
                             "text", note, math.nan, clean_text(note), ""])
-    plain = {i.code: i.decimals for i in lay.sheet.indicators if i.kind == "ratio" and i.display == "ratio"}
+    plain = {i.code: i.decimals for i in lay.sheet.indicators if i.spec.ratio and i.display == "ratio"}
     for rec in records:
         if rec[7] != "rate":
             continue
