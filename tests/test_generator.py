@@ -380,7 +380,9 @@ def test_defined_names_resolve_to_the_layout(generated_workbook, opened):
     refs = {c.value for c in info["B"] if is_formula(c)}
     for lay in form_layouts(generated_workbook.form, generated_workbook.level):
         sheet = lay.sheet.name
-        assert f"='{sheet}'!$B$5" in refs or f"={sheet}!$B$5" in refs, "info sheet mirrors the status"
+        quoted = f"'{sheet}'" if any(not ch.isalnum() for ch in sheet) else sheet
+        expected = f'={quoted}!$B$5&" — "&{quoted}!$C$5'  # the errors, then the blank required cells
+        assert expected in refs, "info sheet mirrors the status"
     unit = generated_workbook.unit
     sheet, (row, col, _, _) = resolve(wb, INFO_NAMES["unit_code"])
     assert sheet == INFO_SHEET and at(info, row, col).value == (unit.code or None)

@@ -28,7 +28,7 @@ from validators import (
     vi_number,
 )
 from validators.frame import col_letters
-from validators.messages import MISSING, catalogue, render
+from validators.messages import MESSAGES_FILE, MISSING, catalogue, render
 from workbooks.catalog import CatalogError, get_form
 from workbooks.catalog.layout import IndicatorLayout, form_layouts, list_layout, value_cells
 from workbooks.catalog.model import Indicator, IndicatorSheet, Rule
@@ -536,8 +536,9 @@ def test_vietnamese_numbers(x, text):
 
 
 def test_every_template_renders_with_its_placeholders():
+    findings = yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))  # the findings' family
     for key, entry in catalogue().items():
-        if key.startswith("_") and key != "_default":
+        if key not in findings or (key.startswith("_") and key != "_default"):
             continue
         message, fix = render(key, {"sheet": "Phụ lục II", "cell": "E14"})
         assert message and fix is not None and set(entry) == {"message", "fix"}
