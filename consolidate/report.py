@@ -11,7 +11,7 @@ from rich.table import Table
 
 from consolidate.labels import STATUS_LABELS, reason_label
 from consolidate.model import STATUSES
-from workbooks.messages import text
+from workbooks.messages import say, text
 
 if TYPE_CHECKING:
     from consolidate.model import Consolidation
@@ -32,6 +32,17 @@ def status_counts(result: Consolidation) -> dict[str, int]:
     """
     counts = Counter(o.status for o in result.outcomes)
     return {s: counts.get(s, 0) for s in STATUSES}
+
+
+def _warn_unknown_units(result: Consolidation, console: Console) -> None:
+    """Several returns with codes missing from the registry: most likely the registry lost its codes."""
+    unknown = [o for o in result.outcomes if o.reason == "unknown_unit"]
+    if len(unknown) < 2:
+        return
+    examples = ", ".join(sorted({o.unit_code for o in unknown if o.unit_code})[:5])
+    message = say("consolidate.many_unknown_units", count=len(unknown), examples=examples)
+    console.print(f"[yellow]{escape(message.text)}[/yellow]")
+    console.print(escape(message.fix))
 
 
 def print_summary(result: Consolidation, console: Console | None = None) -> None:
@@ -70,6 +81,7 @@ def print_summary(result: Consolidation, console: Console | None = None) -> None
             detail.add_row(f"… và {len(problems) - MAX_LISTED} tệp khác (xem sheet 'Tệp đã nhận')", "", "")
         console.print(detail)
 
+    _warn_unknown_units(result, console)
     statuses = Counter(u.status for u in result.units)
     line = (f"Đơn vị phải báo cáo: {len(result.units)}; có số liệu được tổng hợp: {len(result.used)}; "
             f"chưa nộp: {statuses.get('missing', 0)}; có lỗi không tính: {statuses.get('errors_excluded', 0)}")

@@ -29,7 +29,7 @@ from consolidate.received import ReceivedList, received_at
 from consolidate.scan import skip_message
 from workbooks.catalog.model import Form
 from workbooks.messages import text
-from workbooks.registry import Registry
+from workbooks.registry import Registry, nearest_codes
 
 
 @dataclass
@@ -104,12 +104,22 @@ def _check(found: FoundFile, item: Ingested, form: Form, registry: Registry, per
         return _rejected(found, "blank_template", text("consolidate.blank_template"), item)
     unit = registry.by_code(ret.unit_code)
     if unit is None:
-        return _rejected(found, "unknown_unit", text("consolidate.unknown_unit", code=ret.unit_code,
-                         name=ret.unit_name or "không rõ tên"), item, ret.unit_code)
+        return _rejected(found, "unknown_unit", _unknown_unit_text(ret.unit_code, ret.unit_name, registry),
+                         item, ret.unit_code)
     if unit.code not in expected:
         return _rejected(found, "unit_not_expected", text("consolidate.unit_not_expected", name=unit.name,
                          code=unit.code, form=form.id), item, unit.code)
     return None
+
+
+def _unknown_unit_text(code: str, name: str, registry: Registry) -> str:
+    """Why a unit code is not used, with the registry's nearest code when one is close."""
+    near = nearest_codes(registry, code, 1)
+    if not near:
+        return text("consolidate.unknown_unit", code=code, name=name or "không rõ tên")
+    unit = registry.by_code(near[0])
+    return text("consolidate.unknown_unit_near", code=code, name=name or "không rõ tên", near=near[0],
+                near_name=unit.name if unit else "")
 
 
 def _not_read(found: FoundFile) -> FileOutcome:
