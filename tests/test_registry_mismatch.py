@@ -7,8 +7,8 @@ from pathlib import Path
 
 from test_round import REGISTRY, assert_clean, consolidate, make_return, sheet_rows
 
-# Two ward codes mistyped in the registry: 03646 -> 03664 (two digits swapped), 03667 -> 03677.
-EDITED = REGISTRY.replace("03646,", "03664,").replace("03667,", "03677,")
+# Two ward codes mistyped in the registry: 03646 -> 03466 (two digits swapped), 03667 -> 03677.
+EDITED = REGISTRY.replace("03646,", "03466,").replace("03667,", "03677,")
 
 
 def test_unknown_codes_name_their_nearest_registry_code_and_the_run_warns(tmp_path: Path) -> None:
@@ -25,6 +25,6 @@ def test_unknown_codes_name_their_nearest_registry_code_and_the_run_warns(tmp_pa
     assert "`cchc units --check TỆP`" in result.out
     rows = {r[0]: r for r in sheet_rows(out, "Tệp không dùng được")[1:] if r and r[0]}
     messages = {name: " ".join(str(x) for x in row if x) for name, row in rows.items()}
-    assert "mã gần nhất trong danh sách là '03664' (Phường Tô Hiệu)" in messages["03646.xlsx"]
+    assert "mã gần nhất trong danh sách là '03466' (Phường Tô Hiệu)" in messages["03646.xlsx"]
     assert "mã gần nhất trong danh sách là '03677' (Phường Chiềng An)" in messages["03667.xlsx"]
     assert "SNV.xlsx" not in messages
