@@ -148,6 +148,15 @@ def test_csv_title_row_and_float_codes(tmp_path: Path) -> None:
     ]
 
 
+def test_csv_title_typed_alone_above_a_semicolon_header(tmp_path: Path) -> None:
+    path = tmp_path / "don_vi.csv"
+    path.write_text("Danh sách đơn vị năm 2025\ncode;name;level\nP14;UBND tỉnh Sơn La, Việt Nam;tinh\n",
+                    encoding="utf-8")
+    registry = load_registry(path)
+    assert [(u.code, u.name) for u in registry.units] == [("P14", "UBND tỉnh Sơn La, Việt Nam")]
+    assert [n.id for n in registry.notes] == ["registry.note.title_rows"]
+
+
 def test_number_cell_of_another_level_keeps_its_digits(tmp_path: Path) -> None:
     path = tmp_path / "units.csv"
     path.write_text("code,name,level\n14.0,UBND tỉnh,tinh\n0042,Xã Bốn Hai,xa\n", encoding="utf-8")
