@@ -286,8 +286,11 @@ def parse_registry(rows: Sequence[Sequence[str]], path: Path) -> Registry:
 def _canonical_parents(units: list[Unit], spelled: dict[str, str]) -> list[Unit]:
     """Spell each parent code exactly as its unit's code ("p14" -> "P14", "3646" -> "03646")."""
     spelling = {u.code.casefold(): u.code for u in units}
-    return [replace(u, parent_code=spelling[spelled[u.parent_code.casefold()]]) if u.parent_code else u
-            for u in units]
+    respelled = []
+    for unit in units:
+        parent = spelling[spelled[unit.parent_code.casefold()]] if unit.parent_code else None
+        respelled.append(replace(unit, parent_code=parent) if parent != unit.parent_code else unit)
+    return respelled
 
 
 def load_registry(path: str | Path) -> Registry:
