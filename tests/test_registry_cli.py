@@ -147,6 +147,13 @@ def test_units_without_an_action() -> None:
                           "--check TỆP để kiểm tra một danh sách, hoặc --mergers để xem các tỉnh đã hợp nhất.\n")
 
 
+def test_units_two_actions_at_once(tmp_path: Path) -> None:
+    result = run_cchc("units", "--province", "Sơn La", "--check", tmp_path / "x.csv")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("Lệnh cchc units chỉ làm một việc mỗi lần. Dùng một trong ba tùy chọn --province, "
+                          "--check hoặc --mergers.\n")
+
+
 def test_units_check_missing_file(tmp_path: Path) -> None:
     result = run_cchc("units", "--check", tmp_path / "khong_co.csv")
     assert (result.code, result.out) == (1, "")
