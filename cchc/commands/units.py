@@ -62,8 +62,8 @@ def build(args: argparse.Namespace) -> int:
     except ProvinceNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except (ValueError, OSError) as exc:  # a malformed or unreadable departments file
-        print(text("units.departments_failed", path=args.departments, reason=str(exc)), file=sys.stderr)
+    except ValueError as exc:  # a missing, unreadable or malformed departments file (said in Vietnamese)
+        print(exc, file=sys.stderr)
         return 2
     note = match.note(args.province)
     if note:
