@@ -147,6 +147,29 @@ def test_units_without_an_action() -> None:
                           "--check TỆP để kiểm tra một danh sách, hoặc --mergers để xem các tỉnh đã hợp nhất.\n")
 
 
+def test_units_two_actions_at_once(tmp_path: Path) -> None:
+    result = run_cchc("units", "--province", "Sơn La", "--check", tmp_path / "x.csv")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == ("Lệnh cchc units chỉ làm một việc mỗi lần. Dùng một trong ba tùy chọn --province, "
+                          "--check hoặc --mergers.\n")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "so_nganh.yaml: không đọc được danh sách sở, ngành (không có tệp, hoặc tệp không phải YAML UTF-8 "
+           "hợp lệ). Kiểm tra đường dẫn, rồi sửa tệp theo mẫu registries/departments.yaml."),
+    ("departments: [", "so_nganh.yaml: không đọc được danh sách sở, ngành (không có tệp, hoặc tệp không phải "
+                       "YAML UTF-8 hợp lệ). Kiểm tra đường dẫn, rồi sửa tệp theo mẫu registries/departments.yaml."),
+    ("departments:\n  - {code: snv, name: Sở Nội vụ}\n",
+     "so_nganh.yaml, mục 1: cần 'code' (chữ in hoa A-Z) và 'name'. Sửa mục này theo mẫu registries/departments.yaml."),
+])
+def test_units_bad_departments_file(tmp_path: Path, content: str | None, message: str) -> None:
+    departments = tmp_path / "so_nganh.yaml"
+    if content is not None:
+        departments.write_text(content, encoding="utf-8")
+    result = run_cchc("units", "--province", "Sơn La", "--departments", departments, "--out", tmp_path / "x.csv")
+    assert (result.code, result.out, result.err) == (2, "", message + "\n")
+
+
 def test_units_check_missing_file(tmp_path: Path) -> None:
     result = run_cchc("units", "--check", tmp_path / "khong_co.csv")
     assert (result.code, result.out) == (1, "")

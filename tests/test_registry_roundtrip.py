@@ -136,16 +136,27 @@ def test_csv_title_row_and_float_codes(tmp_path: Path) -> None:
     path = tmp_path / "don_vi.csv"
     path.write_text("Danh sách đơn vị;;;;\n;;;;\ncode;name;level;parent_code;forms\n"
                     "P14;UBND tỉnh Sơn La;tinh;;\n3646.0;Phường Tô Hiệu;xa;P14;\n"
-                    "3667;Phường Chiềng An;xa;3646;\n", encoding="utf-8")
+                    "3667;Phường Chiềng An;xa;3646;\n3670;Phường Chiềng Cơi;xa;3646.0;\n", encoding="utf-8")
     registry = load_registry(path)
     assert [(u.code, u.parent_code) for u in registry.units] == [("P14", None), ("03646", "P14"),
-                                                                 ("03667", "03646")]
+                                                                 ("03667", "03646"), ("03670", "03646")]
     assert [str(n) for n in registry.notes] == [
         "[don_vi.csv, dòng 1] Bỏ qua 1 dòng phía trên dòng tiêu đề cột (dòng 3).",
         "[don_vi.csv, dòng 5] Mã '3646.0' đã được hiểu là '03646' (mã phường, xã có 5 chữ số).",
         "[don_vi.csv, dòng 6] Mã '3667' đã được hiểu là '03667' (mã phường, xã có 5 chữ số).",
         "[don_vi.csv, dòng 6] Mã đơn vị cấp trên '3646' đã được hiểu là '03646' (mã của đơn vị ở dòng 5).",
+        "[don_vi.csv, dòng 7] Mã '3670' đã được hiểu là '03670' (mã phường, xã có 5 chữ số).",
+        "[don_vi.csv, dòng 7] Mã đơn vị cấp trên '3646.0' đã được hiểu là '03646' (mã của đơn vị ở dòng 5).",
     ]
+
+
+def test_csv_title_typed_alone_above_a_semicolon_header(tmp_path: Path) -> None:
+    path = tmp_path / "don_vi.csv"
+    path.write_text("Danh sách đơn vị năm 2025\ncode;name;level\nP14;UBND tỉnh Sơn La, Việt Nam;tinh\n",
+                    encoding="utf-8")
+    registry = load_registry(path)
+    assert [(u.code, u.name) for u in registry.units] == [("P14", "UBND tỉnh Sơn La, Việt Nam")]
+    assert [n.id for n in registry.notes] == ["registry.note.title_rows"]
 
 
 def test_number_cell_of_another_level_keeps_its_digits(tmp_path: Path) -> None:

@@ -62,8 +62,8 @@ def build(args: argparse.Namespace) -> int:
     except ProvinceNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except (ValueError, OSError) as exc:  # a malformed or unreadable departments file
-        print(text("units.departments_failed", path=args.departments, reason=str(exc)), file=sys.stderr)
+    except ValueError as exc:  # a missing, unreadable or malformed departments file (said in Vietnamese)
+        print(exc, file=sys.stderr)
         return 2
     note = match.note(args.province)
     if note:
@@ -79,6 +79,9 @@ def build(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``cchc units``: --mergers, --check FILE, or --province NAME [--out FILE]."""
+    if sum((args.mergers, args.check is not None, args.province is not None)) > 1:
+        print(text("units.one_action"), file=sys.stderr)
+        return 2
     if args.mergers:
         print("\n".join(merger_lines()))
         return 0
@@ -96,11 +99,10 @@ def register(sub) -> None:
                     "Tạo tệp danh sách đơn vị (CSV hoặc XLSX) từ dữ liệu đơn vị hành chính chính thức "
                     "(gói vietnam-provinces), kèm danh sách sở, ban, ngành cấp tỉnh; hoặc kiểm tra một tệp "
                     "danh sách có sẵn (--check); hoặc xem các tỉnh đã hợp nhất năm 2025 (--mergers).")
-    action = p.add_mutually_exclusive_group()
-    action.add_argument("--province", metavar="TỈNH",
+    p.add_argument("--province", metavar="TỈNH",
                         help="tên tỉnh/thành phố, ví dụ \"Sơn La\" (nhận cả tên tỉnh trước khi hợp nhất)")
-    action.add_argument("--check", metavar="TỆP", help="chỉ kiểm tra một tệp danh sách đơn vị có sẵn")
-    action.add_argument("--mergers", action="store_true",
+    p.add_argument("--check", metavar="TỆP", help="chỉ kiểm tra một tệp danh sách đơn vị có sẵn")
+    p.add_argument("--mergers", action="store_true",
                         help="xem danh sách 63 tỉnh, thành phố cũ hợp nhất thành 34 (năm 2025)")
     p.add_argument("--out", default="units.csv", metavar="TỆP",
                    help="tệp kết quả (.csv hoặc .xlsx), mặc định units.csv")

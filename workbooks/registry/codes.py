@@ -48,7 +48,7 @@ def read_code(typed: str, level: str | None) -> CodeReading:
         ("3646" -> "03646"); anything else is kept as typed ("007" stays "007").
     """
     code, note_id = typed, None
-    whole = _WHOLE_FLOAT_RE.match(code)
+    whole = _WHOLE_FLOAT_RE.match(code) if "." in code else None
     if whole:
         code, note_id = whole.group(1), "registry.note.code_number"
     if (level == WARD_LEVEL and code.isascii() and code.isdigit() and len(code) < WARD_CODE_WIDTH

@@ -34,15 +34,17 @@ def _decode(data: bytes, path: Path) -> str:
 
 
 def _sniff_delimiter(lines: Sequence[str]) -> str:
-    """Pick the separator used most in the first non-blank line (``,`` when none occurs).
+    """Pick the separator of the first line that has one (``,`` when no line has any).
 
-    A title row above the header ("DANH SÁCH ĐƠN VỊ;;;;") counts too: a spreadsheet writes every
-    row with the same number of separators.
+    A title row above the header counts when a spreadsheet wrote it ("DANH SÁCH ĐƠN VỊ;;;;": every
+    row gets the same number of separators); a title typed alone on its line is passed over.
     """
-    line = next((ln for ln in lines if ln.strip()), "")
-    counts = {d: line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    for line in lines:
+        counts = {d: line.count(d) for d in (",", ";", "\t")}
+        best = max(counts, key=lambda d: counts[d])
+        if counts[best]:
+            return best
+    return ","
 
 
 def _read_csv(path: Path) -> list[list[str]]:

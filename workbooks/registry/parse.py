@@ -134,7 +134,7 @@ class _RowParser:
         self.problems: list[RegistryProblem] = []
         self.notes: list[RegistryNote] = []
         self.seen: dict[str, int] = {}
-        self.parent_refs: list[tuple[int, str, str]] = []
+        self.parent_refs: list[tuple[int, str, str, str]] = []  # row, code, parent code, as typed
 
     def problem(self, row: int, column: str | None, message_id: str, **params: object) -> None:
         """Record a problem in a cell."""
@@ -162,10 +162,10 @@ class _RowParser:
         name = normalize_name(self.header.cell(row, "name"))
         if not name:
             self.problem(row_no, "name", "registry.name.blank")
-        parent = normalize_name(self.header.cell(row, "parent_code")) or None
+        typed_parent = normalize_name(self.header.cell(row, "parent_code"))
+        parent = read_code(typed_parent, None).code if typed_parent else None
         if parent is not None:
-            parent = read_code(parent, None).code
-            self.parent_refs.append((row_no, code or "", parent))
+            self.parent_refs.append((row_no, code or "", parent, typed_parent))
         forms = self._forms(row_no, row)
         if len(self.problems) > before or code is None or level is None:
             return None
@@ -217,11 +217,11 @@ class _RowParser:
             Parent code as typed (case-folded) -> the code of the unit it names.
         """
         spelled: dict[str, str] = {}
-        for row_no, code, parent in self.parent_refs:
+        for row_no, code, parent, typed in self.parent_refs:
             key = parent.casefold()
             target = key if key in self.seen else next((c for c in self.seen if same_number(key, c)), None)
-            if target is not None and target != key:
-                self.note(row_no, "registry.note.parent", typed=parent, code=target,
+            if target is not None and (target != key or typed != parent):
+                self.note(row_no, "registry.note.parent", typed=typed, code=target,
                           unit_row=str(self.seen[target]))
             if target is not None and target == code.casefold():
                 self.problem(row_no, "parent_code", "registry.parent.self", code=code)
@@ -286,8 +286,11 @@ def parse_registry(rows: Sequence[Sequence[str]], path: Path) -> Registry:
 def _canonical_parents(units: list[Unit], spelled: dict[str, str]) -> list[Unit]:
     """Spell each parent code exactly as its unit's code ("p14" -> "P14", "3646" -> "03646")."""
     spelling = {u.code.casefold(): u.code for u in units}
-    return [replace(u, parent_code=spelling[spelled[u.parent_code.casefold()]]) if u.parent_code else u
-            for u in units]
+    respelled = []
+    for unit in units:
+        parent = spelling[spelled[unit.parent_code.casefold()]] if unit.parent_code else None
+        respelled.append(replace(unit, parent_code=parent) if parent != unit.parent_code else unit)
+    return respelled
 
 
 def load_registry(path: str | Path) -> Registry:

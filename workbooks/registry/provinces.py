@@ -23,6 +23,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
+
 from workbooks.catalog.loader import load_yaml
 from workbooks.messages import say, text
 from workbooks.registry.codes import WARD_CODE_WIDTH
@@ -227,10 +229,13 @@ def load_departments(path: str | Path | None = None) -> list[dict]:
         The entries (dicts with ``code``, ``name`` and optional ``provinces``, ``note``).
 
     Raises:
-        ValueError: the file is malformed (message in Vietnamese).
+        ValueError: the file is missing, unreadable or malformed (message in Vietnamese).
     """
     path = Path(path) if path else DEPARTMENTS_FILE
-    data = load_yaml(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ValueError(text("registry.departments.unreadable", file=path.name)) from exc
     entries = data.get("departments") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ValueError(text("registry.departments.missing", file=path.name))
