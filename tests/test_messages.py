@@ -42,3 +42,18 @@ def test_a_repeated_id_is_a_catalogue_mistake(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         messages.catalogue.cache_clear()
+
+
+CONSOLIDATION_REASONS = ("blank_template", "incompatible_version", "other_form", "other_period", "unit_not_expected",
+                         "unknown_unit", "older_version", "same_content", "tied_version", "identity_recorded",
+                         "identity_file_name", "has_errors", "other_extension", "lock_file")
+
+
+def test_every_reason_a_user_can_see_has_a_vietnamese_label():
+    from consolidate.labels import REASON_LABELS, STATUS_LABELS, reason_label
+    from consolidate.model import STATUSES
+    from workbooks.reader import REASONS
+
+    for reason in (*REASONS, *CONSOLIDATION_REASONS):
+        assert reason in REASON_LABELS and reason_label(reason) != reason, reason
+    assert set(STATUSES) <= set(STATUS_LABELS)
