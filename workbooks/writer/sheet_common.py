@@ -114,10 +114,10 @@ def write_signature(ws: Worksheet, ctx: Context, fit: RowFitter, row: int, last_
     place = (sig.place or "{province}").replace("{province}", ctx.form.province)
     given = ctx.prefill.info.get("report_date")
     shown = (f"{place}, ngày {given.day} tháng {given.month} năm {given.year}"
-             if isinstance(given, date | datetime) else f"{place}, ngày {DAY_BLANK} tháng {DAY_BLANK} năm {ctx.year}")
+             if isinstance(given, date | datetime) else f"{place}, ngày {DAY_BLANK} tháng {DAY_BLANK} năm {DAY_BLANK}")
     quoted = place.replace('"', '""')
     formula = (f'="{quoted}, ngày "&IF(ISNUMBER({DATE}),DAY({DATE})&" tháng "&MONTH({DATE})&" năm "&YEAR({DATE}),'
-               f'"{DAY_BLANK} tháng {DAY_BLANK} năm {ctx.year}")')
+               f'"{DAY_BLANK} tháng {DAY_BLANK} năm {DAY_BLANK}")')
     right = (split + 1, last_col)
     _merge(ws, row, right[0], right[1], "", st.sign_place)
     ws.write_formula(row, right[0], formula, st.sign_place, shown)
