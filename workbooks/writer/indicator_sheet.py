@@ -15,6 +15,7 @@ from workbooks.catalog.layout import (
     Line,
 )
 from workbooks.catalog.model import NO, YES, Indicator, ValueColumn
+from workbooks.messages import say
 from workbooks.writer import formulas as fx
 from workbooks.writer import validation as dv
 from workbooks.writer.context import Context
@@ -22,7 +23,7 @@ from workbooks.writer.row_heights import RowFitter
 from workbooks.writer.sheet_common import finish_sheet, write_top_block
 
 LABEL_WIDTH = 60
-RESULT_HEADER = "Kết quả"
+RESULT_HEADER = say("forms.sheet.results").text
 
 
 def _merge(ws: Worksheet, fit: RowFitter, row: int, first: int, last: int, text: str, fmt,
