@@ -263,19 +263,23 @@ def unit_table(return_units: dict[str, str], registry: Registry) -> pd.DataFrame
     return frame.set_index("return_id")
 
 
-def scope_groups(units: pd.DataFrame, registry: Registry) -> list[tuple[str, str, str, np.ndarray]]:
+def scope_groups(units: pd.DataFrame, registry: Registry,
+                 summary_levels: tuple[str, ...] = ()) -> list[tuple[str, str, str, np.ndarray]]:
     """Group the units for the totals: overall, per level, per parent.
 
     Args:
         units: the units used (``unit_table``), in matrix row order.
         registry: the unit registry (parent names).
+        summary_levels: levels whose returns already hold the province's totals (the form's
+            ``summary_levels``): shown in their own level group, never added into the overall one.
 
     Returns:
         (scope, scope code, label, row positions) tuples.
     """
     levels = known_levels()
-    out: list[tuple[str, str, str, np.ndarray]] = [(SCOPE_ALL, "", "Toàn tỉnh", np.arange(len(units)))]
     level = units["level"].to_numpy(dtype=object)
+    overall = np.flatnonzero(~np.isin(level, list(summary_levels))) if summary_levels else np.arange(len(units))
+    out: list[tuple[str, str, str, np.ndarray]] = [(SCOPE_ALL, "", "Toàn tỉnh", overall)]
     for code in [c for c in levels if c in set(level)] + sorted(set(level) - set(levels)):
         out.append((SCOPE_LEVEL, code, levels.get(code, code), np.flatnonzero(level == code)))
     parent = units["parent_code"].to_numpy(dtype=object)
@@ -498,7 +502,7 @@ def aggregate(values: pd.DataFrame, form: Form, registry: Registry, return_units
     """
     units = unit_table(return_units, registry)
     matrix = build_matrix(values, form, list(units.index))
-    groups = scope_groups(units, registry)
+    groups = scope_groups(units, registry, form.summary_levels)
     totals = _totals(matrix, groups)
     lists = _list_frames(values, form, units)
     return Aggregates(totals=totals, units=units, matrix=matrix, lists=lists,

@@ -77,7 +77,9 @@ def _test_registry() -> list[Unit]:
     units += [u for u in sample if u.level == "so_nganh"][:6]
     units += [Unit("H01", "UBND huyện Thử Một", "huyen", "P14"), Unit("H02", "UBND huyện Thử Hai", "huyen", "P14")]
     communes = [u for u in sample if u.level == "xa"][:24]
-    units += [replace(u, parent_code="H01" if i % 2 else "H02") for i, u in enumerate(communes)]
+    # Sơn La 2024 is for sở and districts (issue 13); a province may still ask communes to fill
+    # it: the registry says so by listing the form for them (24 communes keep the round large)
+    units += [replace(u, parent_code="H01" if i % 2 else "H02", forms=(FORM_ID,)) for i, u in enumerate(communes)]
     return units
 
 
@@ -328,7 +330,8 @@ def bad_folder(sim: SimulationTruth, tmp_path_factory: pytest.TempPathFactory, f
     _filled(other, UnitInfo("03646", "Phường Tô Hiệu", "xa", "xa"), add("bieu_khac.xlsx", "rejected", "other_form"))
     _filled(form, UnitInfo("ZZ999", "Xã không có trong danh sách", "xa", "xa"),
             add("don_vi_la.xlsx", "rejected", "unknown_unit"))
-    _set_metadata(good, add("phien_ban_cu.xlsx", "rejected", "incompatible_version"), form_version="2")
+    _set_metadata(good, add("phien_ban_cu.xlsx", "rejected", "incompatible_version"),
+                  form_version=str(form.version - 1))  # a return of the previous version
     _filled(form, UnitInfo("STP", "Sở Tư pháp", "so_nganh", "so_nganh"), add("nam_truoc.xlsx", "rejected",
                                                                              "other_period"), year=2023)
     (folder / "ghi_chu.txt").write_text("Danh sách đã nhận", encoding="utf-8")

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from consolidate.aggregate import scope_groups
 from validators import validate_return, validate_values
 from validators.frame import col_letters
 from workbooks.catalog import get_form
@@ -26,6 +27,7 @@ from workbooks.catalog.layout import IndicatorLayout, form_layouts, value_cells
 from workbooks.catalog.model import IndicatorSheet, ListSheet
 from workbooks.reader import read_return
 from workbooks.reader.model import VALUE_COLUMNS
+from workbooks.registry import Registry
 from workbooks.writer import Prefill, UnitInfo, generate_workbook
 from workbooks.writer.info_sheet import INFO_SHEET
 
@@ -140,6 +142,14 @@ def test_ninhthuan_province_is_a_summary_level():
     """A province return holds province-wide totals: totals never add it to its units."""
     assert NT.summary_levels == ("tinh",)
     assert all(f.summary_levels == () for f in FORMS.values() if f is not NT)
+    units = pd.DataFrame({"unit_code": ["P58", "SNV", "H1"], "unit_name": ["Tỉnh", "Sở", "Huyện"],
+                          "level": ["tinh", "so_nganh", "huyen"], "parent_code": ["", "P58", "P58"]},
+                         index=pd.Index(["r1", "r2", "r3"], name="return_id"))
+    groups = {(scope, code): list(rows) for scope, code, _, rows in
+              scope_groups(units, Registry([]), NT.summary_levels)}
+    assert groups[("all", "")] == [1, 2]          # the province's own figures are not added
+    assert groups[("level", "tinh")] == [0]       # they are shown on their own
+    assert groups[("parent", "P58")] == [1, 2]
 
 
 # ----------------------------------------------------------------------------- seed 002, published

@@ -37,8 +37,6 @@ INFO_LABELS = {
     "reporter": "Người lập biểu",
     "phone": "Số điện thoại",
     "email": "Thư điện tử",
-    "report_date": "Ngày báo cáo",
-    "report_number": "Số báo cáo (ví dụ 125/BC-UBND)",
 }
 
 # ---------------------------------------------------------------- headers of the appendix sheets

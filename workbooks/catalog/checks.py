@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from workbooks.catalog.model import Form, IndicatorSheet
+from workbooks.messages import text
 
 Fail = Callable[[str, str], Exception]
 
@@ -60,7 +61,7 @@ def _check_levels(form: Form, fail: Fail) -> None:
     """Levels named by ``summary_levels`` and per-level ``required`` are levels of the form."""
     outside = set(form.summary_levels) - set(form.levels)
     if outside:
-        raise fail("summary_levels", f"cấp không có trong levels của biểu mẫu: {sorted(outside)}")
+        raise fail("summary_levels", text("forms.catalog.summary_levels", levels=sorted(outside)))
     for sheet in form.sheets:
         if not isinstance(sheet, IndicatorSheet):
             continue
@@ -68,4 +69,4 @@ def _check_levels(form: Form, fail: Fail) -> None:
             outside = set(ind.required_levels) - set(form.levels)
             if form.levels and outside:
                 raise fail(f"sheets ({sheet.id}) mã {ind.code}.required",
-                           f"cấp không có trong levels của biểu mẫu: {sorted(outside)}")
+                           text("forms.catalog.required_form_levels", levels=sorted(outside)))

@@ -35,6 +35,7 @@ from workbooks.catalog.model import (
     Signature,
     ValueColumn,
 )
+from workbooks.messages import text
 
 FORMS_DIR = Path(str(resources.files("workbooks") / "forms"))
 LEVELS_FILE = Path(str(resources.files("workbooks") / "levels.yaml"))
@@ -216,10 +217,10 @@ def _required(r: _Reader, d: dict, entry: str, default: bool) -> tuple[bool, tup
     if isinstance(raw, bool):
         return raw, ()
     if not isinstance(raw, list) or not raw:
-        raise r.fail(entry, "required phải là true, false hoặc danh sách cấp đơn vị")
+        raise r.fail(entry, text("forms.catalog.required"))
     levels = r.levels({"levels": raw}, entry)
     if d.get("levels") and not set(levels) <= set(d["levels"]):
-        raise r.fail(entry, f"required nhắc cấp không có trong levels của dòng: {sorted(set(levels) - set(d['levels']))}")
+        raise r.fail(entry, text("forms.catalog.required_outside", levels=sorted(set(levels) - set(d["levels"]))))
     return True, levels
 
 
@@ -227,11 +228,11 @@ def _display(r: _Reader, d: dict, entry: str, ratio: bool) -> tuple[str, int]:
     """How a ratio's computed cell prints: a percentage, or a plain ratio with ``decimals``."""
     display, decimals = d.get("display", "percent"), d.get("decimals", 2)
     if ("display" in d or "decimals" in d) and not ratio:
-        raise r.fail(entry, "display/decimals chỉ dùng cho loại 'ratio'")
+        raise r.fail(entry, text("forms.catalog.display_kind"))
     if display not in _DISPLAYS:
-        raise r.fail(entry, f"display '{display}' không hợp lệ; có {sorted(_DISPLAYS)}")
+        raise r.fail(entry, text("forms.catalog.display", display=display))
     if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 6:
-        raise r.fail(entry, "decimals phải là số nguyên từ 0 đến 6")
+        raise r.fail(entry, text("forms.catalog.decimals"))
     return display, decimals
 
 
@@ -249,9 +250,9 @@ def _rule(r: _Reader, d: Any, entry: str, scope: str, sheet: str | None = None) 
         numbers = [x for x in items if isinstance(x, int | float) and not isinstance(x, bool)]
         codes = tuple(str(x) for x in items if x not in numbers)
         if not items or (side == "left" and numbers):
-            raise r.fail(entry, "vế trái phải là các mã; vế phải là các mã và/hoặc một hằng số")
+            raise r.fail(entry, text("forms.catalog.rule_sides"))
         if len(numbers) > 1 or (numbers and scope != "rows"):
-            raise r.fail(entry, "vế phải có nhiều nhất một hằng số (chỉ với quy tắc giữa các dòng)")
+            raise r.fail(entry, text("forms.catalog.rule_constant"))
         return codes, float(numbers[0]) if numbers else 0.0
 
     left, _ = refs(d["left"], "left")
@@ -350,7 +351,7 @@ def _list_sheet(r: _Reader, d: dict, entry: str) -> ListSheet:
                       {"key", "label", "type"})
         dates_from = r.text(c, "dates_from", e)
         if dates_from and (c["type"] != "date" or not _DAY.fullmatch(dates_from)):
-            raise r.fail(e, "dates_from chỉ dùng cho cột ngày, dạng ngày/tháng/năm (ví dụ 01/01/2000)")
+            raise r.fail(e, text("forms.catalog.dates_from"))
         if c["type"] not in _LIST_TYPES:
             raise r.fail(e, f"kiểu cột '{c['type']}' không hợp lệ; có {sorted(_LIST_TYPES)}")
         if not _KEY.match(str(c["key"])):
@@ -419,10 +420,10 @@ _SIGNATURE_KEYS = {"preparer", "preparer_note", "head", "head_note", "place"}
 
 def _deadline(r: _Reader, d: dict) -> str:
     """The source's deadline as a ``dd/mm/yyyy`` template (``30/10/{year}``), or ""."""
-    text = r.text(d, "deadline", "period.deadline")
-    if text and not _DAY.fullmatch(text):
-        raise r.fail("period.deadline", "hạn gửi phải có dạng ngày/tháng/năm, ví dụ 30/10/{year}")
-    return text
+    deadline = r.text(d, "deadline", "period.deadline")
+    if deadline and not _DAY.fullmatch(deadline):
+        raise r.fail("period.deadline", text("forms.catalog.deadline"))
+    return deadline
 
 
 def _signature(r: _Reader, raw: Any) -> Signature:

@@ -229,10 +229,11 @@ class Period:
 class Signature:
     """The signature block printed under every appendix (as administrative documents end)."""
 
-    preparer: str = "NGƯỜI LẬP BIỂU"
-    preparer_note: str = "(Ký, ghi rõ họ tên)"
-    head: str = "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ"
-    head_note: str = "(Ký tên, đóng dấu)"
+    # empty: the message catalogue's forms.sheet.* texts (Người lập biểu; Thủ trưởng cơ quan, đơn vị)
+    preparer: str = ""
+    preparer_note: str = ""
+    head: str = ""
+    head_note: str = ""
     place: str = ""  # "{province}" when empty: "Sơn La, ngày … tháng … năm …"
 
 

@@ -11,6 +11,7 @@ from workbooks.catalog.kinds import kind as kind_of
 from workbooks.catalog.layout import IndicatorLayout, Line
 from workbooks.catalog.model import NO, YES, Indicator, ValueColumn
 from workbooks.contract import CODE_HEADER, NOTE_HEADER, STT_HEADER
+from workbooks.messages import say
 from workbooks.writer import formulas as fx
 from workbooks.writer import validation as dv
 from workbooks.writer.context import Context
@@ -18,7 +19,7 @@ from workbooks.writer.row_heights import RowFitter
 from workbooks.writer.sheet_common import finish_sheet, write_top_block
 
 LABEL_WIDTH = 60
-RESULT_HEADER = "Kết quả"
+RESULT_HEADER = say("forms.sheet.results").text
 
 
 def _merge(ws: Worksheet, fit: RowFitter, row: int, first: int, last: int, text: str, fmt,

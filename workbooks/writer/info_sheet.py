@@ -7,6 +7,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from workbooks.catalog.layout import render
 from workbooks.contract import INFO_LABELS, INFO_NAMES, INFO_SHEET
+from workbooks.messages import say
 from workbooks.writer import validation as dv
 from workbooks.writer.context import Context
 from workbooks.writer.row_heights import RowFitter
@@ -22,7 +23,6 @@ INSTRUCTIONS = (
     "Khi dán (Paste) số liệu từ tệp khác, hãy dùng 'Dán giá trị' (Paste Values) để giữ định dạng và kiểm tra.",
     "Không đổi tên sheet, không xóa cột 'Mã chỉ tiêu'; có thể thêm dòng trong các danh sách.",
     "Trước khi gửi, bấm nút 'Kiểm tra' (nếu đã cài phần bổ trợ) hoặc gửi tệp cho Sở Nội vụ kiểm tra.",
-    "Số và ngày của báo cáo nhập ở mục 'Người lập biểu điền' được in vào dòng 'Kèm theo Báo cáo số …' và dòng ký tên dưới mỗi phụ lục.",
 )
 
 
@@ -45,7 +45,8 @@ def deadline_text(ctx: Context) -> str:
 
 def form_note(ctx: Context) -> str:
     """The form's note with its ``{deadline}`` filled in."""
-    return render(ctx.form.note, ctx.year).replace("{deadline}", deadline_text(ctx) or "hạn của Sở Nội vụ")
+    deadline = deadline_text(ctx) or say("forms.sheet.deadline_unknown").text
+    return render(ctx.form.note, ctx.year).replace("{deadline}", deadline)
 
 
 def _missing_ref(status_ref: str) -> str:
@@ -94,13 +95,15 @@ def write_info_sheet(ws: Worksheet, ctx: Context, statuses: list[tuple[str, str]
     row += 1
     ws.write(row, 0, "Người lập biểu điền:", st.caption)
     row += 1
-    for key in ("reporter", "phone", "email", "report_number"):
-        _row(ws, ctx, row, INFO_LABELS[key], "", st.info_input, fit)
+    labels = {key: INFO_LABELS[key] for key in ("reporter", "phone", "email")}
+    labels["report_number"] = say("forms.sheet.report_number").text
+    for key, label in labels.items():
+        _row(ws, ctx, row, label, "", st.info_input, fit)
         ctx.write_input(ws, row, 1, ctx.prefill.info.get(key), st.info_input)
         ws.data_validation(row, 1, row, 1, dv.text_length(200))
         _name(ctx, ws, key, row)
         row += 1
-    _row(ws, ctx, row, INFO_LABELS["report_date"], "", st.input_date, fit)
+    _row(ws, ctx, row, say("forms.sheet.report_date").text, "", st.input_date, fit)
     ctx.write_input(ws, row, 1, ctx.prefill.info.get("report_date"), st.input_date)
     ws.data_validation(row, 1, row, 1, dv.date_between(*ctx.date_window()))
     _name(ctx, ws, "report_date", row)
@@ -114,7 +117,7 @@ def write_info_sheet(ws: Worksheet, ctx: Context, statuses: list[tuple[str, str]
     row += 1
     ws.write(row, 0, "Hướng dẫn", st.caption)
     row += 1
-    for i, text in enumerate(INSTRUCTIONS, 1):
+    for i, text in enumerate((*INSTRUCTIONS, say("forms.sheet.report_instruction").text), 1):
         ws.merge_range(row, 0, row, 1, f"{i}. {text}", st.text)
         fit.note_format(row, f"{i}. {text}", 0, 1, st.text)
         row += 1

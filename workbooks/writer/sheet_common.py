@@ -9,6 +9,7 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from workbooks.catalog.layout import STATUS_ROW
+from workbooks.messages import say
 from workbooks.writer import formulas as fx
 from workbooks.writer.context import Context
 from workbooks.writer.names import INFO_NAMES, data_name, status_name
@@ -113,16 +114,23 @@ def write_signature(ws: Worksheet, ctx: Context, fit: RowFitter, row: int, last_
     st, sig = ctx.styles, ctx.form.signature
     place = (sig.place or "{province}").replace("{province}", ctx.form.province)
     given = ctx.prefill.info.get("report_date")
-    shown = (f"{place}, ngày {given.day} tháng {given.month} năm {given.year}"
-             if isinstance(given, date | datetime) else f"{place}, ngày {DAY_BLANK} tháng {DAY_BLANK} năm {ctx.year}")
-    quoted = place.replace('"', '""')
-    formula = (f'="{quoted}, ngày "&IF(ISNUMBER({DATE}),DAY({DATE})&" tháng "&MONTH({DATE})&" năm "&YEAR({DATE}),'
-               f'"{DAY_BLANK} tháng {DAY_BLANK} năm {ctx.year}")')
+    parts = {k: str(getattr(given, k)) if isinstance(given, date | datetime) else DAY_BLANK
+             for k in ("day", "month", "year")}
+    shown = say("forms.sheet.place_date", place=place, **parts).text
+    marks = {"place": "\x01", "day": "\x02", "month": "\x03", "year": "\x04"}
+    pieces = re.split("([\x01-\x04])", say("forms.sheet.place_date", **marks).text)
+    exprs = {marks["place"]: '"' + place.replace('"', '""') + '"',
+             **{marks[k]: f'IF(ISNUMBER({DATE}),{k.upper()}({DATE}),"{DAY_BLANK}")' for k in ("day", "month", "year")}}
+    formula = "=" + "&".join(exprs.get(p, '"' + p.replace('"', '""') + '"') for p in pieces if p)
     right = (split + 1, last_col)
     _merge(ws, row, right[0], right[1], "", st.sign_place)
     ws.write_formula(row, right[0], formula, st.sign_place, shown)
-    fit.note_format(row, f"{place}, ngày 00 tháng 00 năm 0000", right[0], right[1], st.sign_place)
-    lines = ((sig.preparer, sig.head, st.sign_title), (sig.preparer_note, sig.head_note, st.sign_note))
+    longest = say("forms.sheet.place_date", place=place, day="00", month="00", year="0000").text
+    fit.note_format(row, longest, right[0], right[1], st.sign_place)
+    words = {k: getattr(sig, k) or say(f"forms.sheet.{k}").text
+             for k in ("preparer", "preparer_note", "head", "head_note")}
+    lines = ((words["preparer"], words["head"], st.sign_title),
+             (words["preparer_note"], words["head_note"], st.sign_note))
     for offset, (left_text, right_text, fmt) in enumerate(lines, 1):
         for (first, last), text in (((0, split), left_text), (right, right_text)):
             _merge(ws, row + offset, first, last, text, fmt)
