@@ -55,49 +55,46 @@ def print_summary(result: Consolidation, console: Console | None = None) -> None
     console = console or Console()
     counts = status_counts(result)
     total = len(result.outcomes)
-    table = Table(title=f"Kết quả đọc {total} tệp trong thư mục {escape(str(result.folder))}")
-    table.add_column("Tình trạng")
-    table.add_column("Số tệp", justify="right")
+    table = Table(title=escape(text("summary.files_title", total=total, folder=str(result.folder))))
+    table.add_column(text("summary.col_status"))
+    table.add_column(text("summary.col_files"), justify="right")
     for status, n in counts.items():
         if n or status in {"used", "rejected", "duplicate"}:
             style = _STYLE.get(status, "")
             table.add_row(f"[{style}]{STATUS_LABELS[status]}[/{style}]" if style else STATUS_LABELS[status], str(n))
-    table.add_row("[bold]Cộng[/bold]", f"[bold]{sum(counts.values())}[/bold]")
+    table.add_row(f"[bold]{text('summary.total')}[/bold]", f"[bold]{sum(counts.values())}[/bold]")
     console.print(table)
     assert sum(counts.values()) == total
 
     problems = [o for o in result.outcomes if o.status in {"rejected", "duplicate", "conflict", "errors_excluded",
                                                             "errors_used", "not_excel_file"}]
     if problems:
-        detail = Table(title="Tệp không dùng hoặc có lỗi", show_lines=False)
-        for col in ("Tệp", "Tình trạng", "Lý do"):
-            detail.add_column(col, overflow="fold")
+        detail = Table(title=text("summary.problems_title"), show_lines=False)
+        for col in ("summary.col_file", "summary.col_status", "summary.col_reason"):
+            detail.add_column(text(col), overflow="fold")
         for o in problems[:MAX_LISTED]:
             why = reason_label(o.reason) if o.reason else ""
             if o.status in {"errors_excluded", "errors_used"}:
-                why = f"{o.n_errors} lỗi, {o.n_warnings} cảnh báo"
+                why = text("summary.findings", errors=o.n_errors, warnings=o.n_warnings)
             detail.add_row(escape(o.rel), STATUS_LABELS[o.status], escape(why))
         if len(problems) > MAX_LISTED:
-            detail.add_row(f"… và {len(problems) - MAX_LISTED} tệp khác (xem sheet 'Tệp đã nhận')", "", "")
+            detail.add_row(escape(text("summary.more_files", more=len(problems) - MAX_LISTED)), "", "")
         console.print(detail)
 
     _warn_unknown_units(result, console)
     statuses = Counter(u.status for u in result.units)
-    line = (f"Đơn vị phải báo cáo: {len(result.units)}; có số liệu được tổng hợp: {len(result.used)}; "
-            f"chưa nộp: {statuses.get('missing', 0)}; có lỗi không tính: {statuses.get('errors_excluded', 0)}")
-    if result.deadline:
-        line += f"; trễ hạn: {statuses.get('late', 0)}"
-    console.print(line + ".")
-    console.print(f"Đọc mới {result.n_read} tệp; dùng lại {result.n_cached} tệp chưa thay đổi từ kho "
-                  f"{escape(str(result.store_path))}.")
-    if result.include_errors:
-        console.print("Số liệu đã tính cả các báo cáo có lỗi (--include-errors).")
-    else:
-        console.print("Số liệu không tính các báo cáo có lỗi (dùng --include-errors để tính cả).")
+    counts_of = {"units": len(result.units), "used": len(result.used), "missing": statuses.get("missing", 0),
+                 "excluded": statuses.get("errors_excluded", 0), "late": statuses.get("late", 0)}
+    line_id = "summary.units_with_deadline" if result.deadline else "summary.units"
+    console.print(text(line_id, **counts_of), markup=False)
+    console.print(text("summary.store", read=result.n_read, cached=result.n_cached, store=str(result.store_path)),
+                  markup=False)
+    console.print(text("summary.errors_included" if result.include_errors else "summary.errors_excluded"),
+                  markup=False)
     if result.left_out:
         console.print(text("consolidate.values_left_out_total", left=len(result.left_out),
                            files=len({w[0] for w in result.left_out})), markup=False)
     if result.out:
-        console.print(f"[bold green]Tệp tổng hợp:[/bold green] {escape(str(result.out))}")
+        console.print(f"[bold green]{escape(text('summary.output', path=str(result.out)))}[/bold green]")
     if result.data_files:
-        console.print(f"Dữ liệu dạng bảng: {escape(str(result.data_files[0].parent))}")
+        console.print(text("summary.data", path=str(result.data_files[0].parent)), markup=False)
