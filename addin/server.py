@@ -297,7 +297,7 @@ def create_app(max_bytes: int | None = None, public_url: str | None = None, *,
         try:
             status, body = await asyncio.wait_for(asyncio.wrap_future(future), conf.timeout)
         except TimeoutError:
-            return _error(504, "server.timeout", seconds=round(conf.timeout))
+            return _error(504, "server.timeout", seconds=conf.timeout)
         except BrokenProcessPool:  # a worker died (killed, out of memory): start fresh ones
             log.exception("check worker died")
             workers.restart()
