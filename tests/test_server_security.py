@@ -321,6 +321,25 @@ def test_a_check_over_the_time_limit_is_a_vietnamese_504(returns_: dict) -> None
     assert elapsed < 5, elapsed
 
 
+def test_a_dead_worker_is_replaced(returns_: dict) -> None:
+    """A check worker killed (out of memory, by an operator): one Vietnamese 500, then checks again."""
+    import multiprocessing
+
+    from starlette.testclient import TestClient
+
+    body = json.dumps(returns_["filled"]).encode()
+    app = create_app(settings=ServerSettings(jobs=1))
+    with TestClient(app) as client:
+        workers = multiprocessing.active_children()
+        assert len(workers) == 1
+        os.kill(workers[0].pid, signal.SIGKILL)
+        workers[0].join(timeout=10)
+        broken = client.post(CHECK, content=body, headers=JSON)
+        _vietnamese_error(broken, 500, "server.internal", error="BrokenProcessPool")
+        statuses = [client.post(CHECK, content=body, headers=JSON).status_code for _ in range(2)]
+    assert statuses == [200, 200]
+
+
 # --------------------------------------------------------------------------- manifest, start-up
 
 
