@@ -293,11 +293,11 @@ def create_app(max_bytes: int | None = None, public_url: str | None = None, *,
             raw = await _read_body(request, conf.max_bytes)
         except _TooLarge:
             return _error(413, "server.too_large", limit_mb=round(conf.max_bytes / _MB, 1))
-        future = workers.get().submit(handle, kind, raw, conf.limits)
         try:
+            future = workers.get().submit(handle, kind, raw, conf.limits)
             status, body = await asyncio.wait_for(asyncio.wrap_future(future), conf.timeout)
         except TimeoutError:
-            return _error(504, "server.timeout", seconds=round(conf.timeout))
+            return _error(504, "server.timeout", seconds=conf.timeout)
         except BrokenProcessPool:  # a worker died (killed, out of memory): start fresh ones
             log.exception("check worker died")
             workers.restart()

@@ -200,6 +200,16 @@ def test_every_entry_accounted_for_with_a_vietnamese_reason(rounds: dict[str, An
     assert all(r[2] for r in unusable.values())  # a detail (what it is, what to do) for each
 
 
+def test_output_workbook_holds_no_control_character(rounds: dict[str, Any]) -> None:
+    wb = openpyxl.load_workbook(rounds["out"], read_only=True)
+    try:
+        texts = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row
+                 if isinstance(c, str)]
+    finally:
+        wb.close()
+    assert texts and not [t for t in texts if any(ch in t for ch in ("\x1b", "\x07", "\u202e"))]
+
+
 def test_links_out_of_the_folder_are_not_followed(rounds: dict[str, Any]) -> None:
     missing = _sheet(rounds["out"], "Chưa nộp")
     assert any(rounds["foreign_unit"] in (c for c in row if isinstance(c, str)) for row in missing)

@@ -304,6 +304,42 @@ def test_an_answer_over_the_byte_limit_is_replaced_by_an_alert(returns_: dict) -
     assert action["func"] == "alert" and "quá lớn để gửi về" in action["args"][0]
 
 
+def test_a_check_over_the_time_limit_is_a_vietnamese_504(returns_: dict) -> None:
+    """Through TestClient: a 0.5-second limit and a 1.9-million-cell workbook (seconds to check)."""
+    from starlette.testclient import TestClient
+
+    big = copy.deepcopy(returns_["filled"])
+    big["sheets"].append({"name": "Rác", "values": [[1] * 1000 for _ in range(1_900)]})
+    app = create_app(settings=ServerSettings(jobs=1, timeout=0.5))
+    with TestClient(app) as client:
+        start = time.monotonic()
+        response = client.post(CHECK, content=json.dumps(big).encode(), headers=JSON)
+        elapsed = time.monotonic() - start
+        assert client.get("/healthz").status_code == 200
+    _vietnamese_error(response, 504, "server.timeout", seconds=0.5)
+    assert "quá 0,5 giây" in response.json()["detail"]
+    assert elapsed < 5, elapsed
+
+
+def test_a_dead_worker_is_replaced(returns_: dict) -> None:
+    """A check worker killed (out of memory, by an operator): one Vietnamese 500, then checks again."""
+    import multiprocessing
+
+    from starlette.testclient import TestClient
+
+    body = json.dumps(returns_["filled"]).encode()
+    app = create_app(settings=ServerSettings(jobs=1))
+    with TestClient(app) as client:
+        workers = multiprocessing.active_children()
+        assert len(workers) == 1
+        os.kill(workers[0].pid, signal.SIGKILL)
+        workers[0].join(timeout=10)
+        broken = client.post(CHECK, content=body, headers=JSON)
+        _vietnamese_error(broken, 500, "server.internal", error="BrokenProcessPool")
+        statuses = [client.post(CHECK, content=body, headers=JSON).status_code for _ in range(2)]
+    assert statuses == [200, 200]
+
+
 # --------------------------------------------------------------------------- manifest, start-up
 
 
