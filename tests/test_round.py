@@ -10,6 +10,7 @@ console text, the output workbook (openpyxl) and the tidy CSV files (the ``csv``
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import random
 import re
@@ -222,8 +223,6 @@ def test_received_list_overrides_and_is_named(tmp_path: Path, registry: Path) ->
     folder, out = tmp_path / "in", tmp_path / "tong_hop.xlsx"
     make_return("03646", folder / "Phuong To Hieu.xlsx", saved=datetime(2024, 10, 20, 9, 0))
     chieng_an = make_return("03667", folder / "Phuong Chieng An.xlsx", saved=datetime(2024, 10, 21, 9, 0))
-    import hashlib
-
     sha = hashlib.sha256(chieng_an.read_bytes()).hexdigest()
     listing = tmp_path / "nhan.csv"
     listing.write_text("tep;sha256;thoi_diem_nhan\nPhuong To Hieu.xlsx;;02/11/2024 08:15\n"
