@@ -16,6 +16,7 @@ from simulate.mistakes import Mistake, add_mistakes, choose_mistakes
 from simulate.names import NEWER_SUFFIXES, emailed_name, unique_name
 from simulate.oracle import as_number, violations
 from simulate.prefill import plausible_prefill
+from simulate.saved import stamp_saved_time
 from workbooks.catalog.compiled import compile_form
 from workbooks.catalog.instances import CellKey
 from workbooks.catalog.loader import load_form
@@ -139,6 +140,7 @@ def _write(job: _Job) -> str:
     form = _FORMS.get(job.form_path) or _FORMS.setdefault(job.form_path, load_form(job.form_path))
     generate_workbook(form, job.out, job.unit, job.year, job.deadline, job.contact, job.generated_at,
                       job.prefill)
+    stamp_saved_time(job.out, job.mtime)  # the unit's own save: survives a copy of the folder
     if job.truncate is not None:
         size = os.path.getsize(job.out)
         with open(job.out, "r+b") as fh:
@@ -181,7 +183,8 @@ def simulate_round(form: Form, registry: Registry, out_dir: str | Path, year: in
     ``missing`` units send nothing; ``broken`` units send a truncated (damaged) file;
     ``duplicate`` units send two versions (the older with a mistake, the newer corrected);
     ``with_mistakes`` units send a return with two or three typical mistakes; ``late`` units
-    (any of those that sent a file) send it after the deadline (file modification time).
+    (any of those that sent a file) send it after the deadline (the workbook's last-saved time,
+    and the file's modification time).
     The groups missing / broken / duplicate / with mistakes do not overlap.
 
     Args:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import xlsxwriter
@@ -64,7 +64,9 @@ def generate_workbook(form: Form, out_path: str | Path, unit: UnitInfo | None = 
     ctx = Context(form=form, unit=unit or UnitInfo(), year=year or form.period.default_year,
                   deadline=deadline, wb=wb, styles=Styles(wb), contact=contact,
                   prefill=prefill or Prefill())
-    wb.set_properties({
+    generated_at = generated_at or datetime.now()
+    wb.set_properties({  # created = modified = when the Sở generated it; a unit's save moves "modified"
+        "created": generated_at.astimezone(UTC).replace(tzinfo=None),  # core.xml times are UTC
         "title": form.title, "subject": f"{form.id} — {ctx.period_label()}",
         "author": "Sở Nội vụ", "company": form.province,
         "comments": "Tạo bởi bộ công cụ cchc; không đổi tên sheet, không xóa cột Mã chỉ tiêu.",
@@ -78,7 +80,7 @@ def generate_workbook(form: Form, out_path: str | Path, unit: UnitInfo | None = 
         else:
             statuses.append((lay.sheet.name, write_list_sheet(ws, lay, ctx)))
     write_info_sheet(info, ctx, statuses)
-    write_metadata(wb.add_worksheet(META_SHEET), ctx, generated_at or datetime.now())
+    write_metadata(wb.add_worksheet(META_SHEET), ctx, generated_at)
     info.activate()
     wb.close()
     os.replace(tmp, out_path)
