@@ -147,7 +147,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def _print_message(message: Message) -> None:
     """A message on stderr: what is wrong, then what to do."""
-    print(f"Lỗi: {message.text}" if not message.text.startswith("Lỗi") else message.text, file=sys.stderr)
+    first = message.text if message.text.startswith("Lỗi") else say("cli.error", text=message.text).text
+    print(first, file=sys.stderr)
     if message.fix:
         print(message.fix, file=sys.stderr)
 
