@@ -113,6 +113,8 @@ def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
     if argv is None:
         return COMMAND_MODULES
     first = next((a for a in argv if not a.startswith("-")), None)
+    if first is None and "--version" in argv:
+        return ()
     chosen = tuple(m for m in COMMAND_MODULES if m.rsplit(".", 1)[-1] == first)
     return chosen or COMMAND_MODULES
 

@@ -220,10 +220,14 @@ def test_a_file_where_a_folder_is_expected(tmp_path: Path, a_file: Path) -> None
     assert a_file.read_text(encoding="utf-8") == "không phải thư mục"
 
 
-def test_a_file_of_the_wrong_kind(tmp_path: Path) -> None:
+def test_a_file_of_the_wrong_kind(tmp_path: Path, generated: Path) -> None:
     text = tmp_path / "bao_cao.xlsx"
     text.write_text("Đây là văn bản, không phải bảng tính", encoding="utf-8")
     assert_told(run_cchc("check", text), 2, "không phải là tệp Excel")
+    # a workbook given where the unit registry is expected: the registry's own message, exit code 1
+    assert_told(run_cchc("generate", FORM, "--registry", generated / TEMPLATE, "--out", tmp_path / "o"), 1,
+                f"{TEMPLATE}: danh sách đơn vị có")
+    assert not (tmp_path / "o").exists()
 
 
 # --------------------------------------------------------------------------- 4. locked and read-only
