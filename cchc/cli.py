@@ -114,6 +114,8 @@ def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
     if argv is None:
         return COMMAND_MODULES
     first = next((a for a in argv if not a.startswith("-")), None)
+    if first is None and "--version" in argv:
+        return ()
     chosen = tuple(m for m in COMMAND_MODULES if m.rsplit(".", 1)[-1] == first)
     return chosen or COMMAND_MODULES
 
@@ -148,7 +150,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def _print_message(message: Message) -> None:
     """A message on stderr: what is wrong, then what to do."""
-    print(f"Lỗi: {message.text}" if not message.text.startswith("Lỗi") else message.text, file=sys.stderr)
+    first = message.text if message.text.startswith("Lỗi") else say("cli.error", text=message.text).text
+    print(first, file=sys.stderr)
     if message.fix:
         print(message.fix, file=sys.stderr)
 

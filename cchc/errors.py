@@ -117,7 +117,8 @@ def message_for(exc: BaseException) -> tuple[Message, int]:
     if os_error is not None:
         return os_error_message(os_error), EXIT_USAGE
     if _is_ours(exc):
-        return Message("cli.own_error", str(exc)), int(getattr(exc, "exit_code", EXIT_USAGE))
+        # already a Vietnamese sentence of its own module; the id names where it came from
+        return Message(f"exception.{type(exc).__name__}", str(exc)), int(getattr(exc, "exit_code", EXIT_USAGE))
     return say("cli.unexpected", kind=type(exc).__name__), EXIT_BUG
 
 

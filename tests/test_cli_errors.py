@@ -181,9 +181,10 @@ def test_missing_paths(tmp_path: Path) -> None:
     missing = tmp_path / "khong_co"
     assert_told(run_cchc("check", missing / "phu_luc.xlsx"), 2,
                 f"Không tìm thấy '{missing / 'phu_luc.xlsx'}'", "Hãy kiểm tra lại tên tệp/thư mục")
+    # the registry's own messages (its module's wording): exit code 1, the file named
     assert_told(run_cchc("generate", FORM, "--registry", missing / "don_vi.csv", "--out", tmp_path / "o"), 1,
-                "don_vi.csv: không tìm thấy tệp")
-    assert_told(run_cchc("units", "--check", missing / "don_vi.csv"), 1, "don_vi.csv: không tìm thấy tệp")
+                "don_vi.csv")
+    assert_told(run_cchc("units", "--check", missing / "don_vi.csv"), 1, "don_vi.csv")
     assert_told(run_cchc("consolidate", missing, "--form", FORM, "--registry", REGISTRY, "--out",
                          tmp_path / "th.xlsx"), 2, "Không tìm thấy thư mục")
     assert not (tmp_path / "o").exists() and not (tmp_path / "th.xlsx").exists()
@@ -193,9 +194,8 @@ def test_missing_paths(tmp_path: Path) -> None:
 
 
 def test_a_folder_where_a_file_is_expected(tmp_path: Path, generated: Path) -> None:
-    folder = tmp_path / "thu_muc.xlsx"
+    folder = tmp_path / "thu_muc.xlsx"  # (``cchc check FOLDER`` is meant to check every return in it)
     folder.mkdir()
-    assert_told(run_cchc("check", folder), 2, f"'{folder}' là một thư mục, nhưng ở đây cần một tệp")
     assert_told(run_cchc("units", "--province", "Sơn La", "--out", folder), 2,
                 f"'{folder}' là một thư mục, nhưng ở đây cần một tệp", "Hãy ghi đường dẫn đến một tệp")
     registry_dir = tmp_path / "don_vi"
@@ -220,10 +220,14 @@ def test_a_file_where_a_folder_is_expected(tmp_path: Path, a_file: Path) -> None
     assert a_file.read_text(encoding="utf-8") == "không phải thư mục"
 
 
-def test_a_file_of_the_wrong_kind(tmp_path: Path) -> None:
+def test_a_file_of_the_wrong_kind(tmp_path: Path, generated: Path) -> None:
     text = tmp_path / "bao_cao.xlsx"
     text.write_text("Đây là văn bản, không phải bảng tính", encoding="utf-8")
     assert_told(run_cchc("check", text), 2, "không phải là tệp Excel")
+    # a workbook given where the unit registry is expected: the registry's own message, exit code 1
+    assert_told(run_cchc("generate", FORM, "--registry", generated / TEMPLATE, "--out", tmp_path / "o"), 1,
+                f"{TEMPLATE}: danh sách đơn vị có")
+    assert not (tmp_path / "o").exists()
 
 
 # --------------------------------------------------------------------------- 4. locked and read-only
@@ -351,11 +355,13 @@ def test_a_programming_bug_is_reported_without_traceback_unless_debug(monkeypatc
 
 
 def test_demo_still_runs(tmp_path: Path) -> None:
-    result = run_cchc("demo", "--out", tmp_path / "demo", "--jobs", "2", cwd=tmp_path)
+    """``cchc demo`` exactly as the README's first command (default folder ``cchc_demo``)."""
+    result = run_cchc("demo", cwd=tmp_path)
     assert result.code == 0, result.text
     assert "Traceback" not in result.text
-    returned = sorted((tmp_path / "demo" / "tep_don_vi_gui_ve").iterdir())
-    assert f"Bước 2: {len(returned)} tệp gửi về" in result.out
-    assert len(list((tmp_path / "demo" / "bieu_mau").glob("*.xlsx"))) == 90  # 89 units + the template
-    book = openpyxl.load_workbook(tmp_path / "demo" / "tong_hop.xlsx", read_only=True)
+    demo = tmp_path / "cchc_demo"
+    returned = sorted((demo / "tep_don_vi_gui_ve").iterdir())
+    assert f"Bước 2: {len(returned)} tệp gửi về" in " ".join(result.out.split())
+    assert len(list((demo / "bieu_mau").glob("*.xlsx"))) == 90  # 89 units + the template
+    book = openpyxl.load_workbook(demo / "tong_hop.xlsx", read_only=True)
     assert len(book.sheetnames) > 3

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+from setuptools import find_packages
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,3 +32,11 @@ def test_the_simulator_never_imports_the_validators() -> None:
     loaded, origin = done.stdout.splitlines()
     assert loaded == "[]"
     assert Path(origin).resolve() == ROOT / "simulate" / "__init__.py"  # this checkout's package, not another
+
+
+def test_the_package_ships_the_simulator() -> None:
+    """``cchc demo`` imports ``simulate``: the package list of pyproject.toml must include it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    shipped = set(find_packages(where=str(ROOT), include=include))
+    assert {"simulate", "cchc", "cchc.commands", "workbooks"} <= shipped

@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     check_writable(out_dir, paths)
     start = time.perf_counter()
     try:
-        with progress_bar(f"Đang tạo biểu mẫu {form.id}") as update:
+        with progress_bar(say("cli.generate.progress", form_id=form.id).text) as update:
             written = generate_all(form, registry, out_dir, args.period, args.deadline, args.contact,
                                    args.jobs, update)
     except Exception as exc:
