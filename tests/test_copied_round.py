@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from conftest import run_cchc
+
 from simulate import simulate_round
 from workbooks.catalog.loader import get_form
 from workbooks.registry import load_registry
