@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from workbooks.authoring.schema import REVIEW, Column, get_path, table_columns
 from workbooks.catalog.model import Form, Heading, Indicator, IndicatorSheet, ListSheet
+from workbooks.messages import catalogue
 
 Row = dict[str, Any]
+
+
+_NO_DEFAULT = object()
+
+
+def _field_default(cls: type, name: str) -> Any:
+    for f in dataclasses.fields(cls) if dataclasses.is_dataclass(cls) else ():
+        if f.name == name:
+            return f.default if f.default is not dataclasses.MISSING else _NO_DEFAULT
+    return _NO_DEFAULT
+
+
+def _value(obj: Any, col: Column) -> Any:
+    """The model value of a cell; a generic column (a catalog field with no header of its own yet)
+    stays blank when the field holds its default, so the built form leaves it out too."""
+    value = get_path(obj, col.attr_path)
+    generic = "." not in col.attr_path and col.message_id not in catalogue() and obj is not None
+    if generic and value == _field_default(type(obj), col.attr_path):
+        return None
+    return value
 
 
 def _row(obj: Any, table: str, **fixed: Any) -> Row:
     out: Row = {}
     for col in table_columns(table):
-        out[col.key] = fixed[col.key] if col.key in fixed else get_path(obj, col.attr_path)
+        out[col.key] = fixed[col.key] if col.key in fixed else _value(obj, col)
     return out
 
 
 def form_settings(form: Form) -> list[tuple[Column, Any]]:
     """(column, value) for the vertical sheet ``Biểu mẫu``."""
-    return [(col, get_path(form, col.attr_path)) for col in table_columns("form")]
+    return [(col, _value(form, col)) for col in table_columns("form")]
 
 
 def form_tables(form: Form, reviews: Mapping[tuple[str, int], str] | None = None) -> dict[str, list[Row]]:
