@@ -437,3 +437,22 @@ def test_mistakes_in_the_new_fields_name_file_and_entry(tmp_path, old, new, word
     with pytest.raises(CatalogError) as info:
         load_form(path)
     assert str(info.value).startswith("broken.yaml: ") and words in str(info.value), str(info.value)
+
+
+def test_no_internal_word_in_any_text_of_the_catalog():
+    """What the forms print (titles, labels, units, notes, sources, help, messages) reaches every
+    workbook and the consolidation output: none of it may carry an internal word."""
+    def strings(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+        elif isinstance(node, str):
+            yield node
+
+    for form in FORMS.values():
+        data = yaml.safe_load(Path(form.path).read_text(encoding="utf-8"))  # comments are not data
+        bad = [s for s in strings(data) if "seed" in s.lower() or "TODO" in s]
+        assert bad == [], (form.id, bad)

@@ -39,7 +39,7 @@ from workbooks.catalog.layout import (
     value_cells,
 )
 from workbooks.catalog.loader import load_form
-from workbooks.catalog.model import INTEGER_KINDS, NO, YES, Form, ListColumn, ListSheet
+from workbooks.catalog.model import INTEGER_KINDS, NO, YES, Form, IndicatorSheet, ListColumn, ListSheet
 from workbooks.registry import Registry, Unit
 from workbooks.writer.assembler import ascii_slug, generate_workbook, workbook_filename
 from workbooks.writer.batch import unit_info
@@ -266,19 +266,27 @@ def _as_number(value: object) -> float | None:
     return None if isinstance(value, float) and math.isnan(value) else float(value)
 
 
-def rate(num: float | None, den: float | None) -> float | None:
-    """The workbook's percentage: ROUND(num/den*100, 2), blank unless both are numbers and den > 0."""
+def rate(num: float | None, den: float | None, scale: float = 100) -> float | None:
+    """The workbook's percentage: ROUND(num/den*100, 2) (``scale`` 1: a plain ratio such as
+    máy/người), blank unless both are numbers and den > 0."""
     if num is None or den is None or den <= 0:
         return None
-    return round(num / den * 100, 2)
+    return round(num / den * scale, 2)
 
 
-def numeric_view(values: dict[CellKey, object], computed: dict[CellKey, tuple[CellKey, CellKey]]
-                 ) -> dict[CellKey, float | None]:
+def rate_scales(form: Form, computed: dict[CellKey, tuple[CellKey, CellKey]]) -> dict[CellKey, float]:
+    """Computed cells that are plain ratios (``display: ratio``) -> 1; percentages are left out (100)."""
+    plain = {ind.code for sheet in form.sheets if isinstance(sheet, IndicatorSheet)
+             for ind in sheet.indicators if ind.kind == "ratio" and ind.display == "ratio"}
+    return {key: 1.0 for key in computed if key[0] in plain}
+
+
+def numeric_view(values: dict[CellKey, object], computed: dict[CellKey, tuple[CellKey, CellKey]],
+                 scales: dict[CellKey, float] | None = None) -> dict[CellKey, float | None]:
     """Numbers of every input cell (None when blank or not a number) plus recomputed rates."""
     nums: dict[CellKey, float | None] = {k: _as_number(v) for k, v in values.items()}
     for key, (num, den) in computed.items():
-        nums[key] = rate(nums.get(num), nums.get(den))
+        nums[key] = rate(nums.get(num), nums.get(den), (scales or {}).get(key, 100))
     return nums
 
 
@@ -294,7 +302,7 @@ def evaluate(inst: RuleInstance, nums: dict[CellKey, float | None]) -> bool | No
         return None
     left = sum(nums[k] or 0.0 for k in inst.left)
     right = sum(nums[k] or 0.0 for k in inst.right)
-    return _holds(inst.rule.op, left - inst.rule.factor * right)
+    return _holds(inst.rule.op, left - inst.rule.factor * right - inst.rule.constant)
 
 
 def violations(form: Form, level: str | None, cells: dict[CellKey, object],
@@ -311,7 +319,7 @@ def violations(form: Form, level: str | None, cells: dict[CellKey, object],
         The violated instances, in rule order.
     """
     comp = _compiled(form, level)
-    nums = numeric_view(cells, comp.computed)
+    nums = numeric_view(cells, comp.computed, rate_scales(form, comp.computed))
     return [inst for inst in comp.instances
             if (severity is None or inst.rule.severity == severity) and evaluate(inst, nums) is False]
 
@@ -420,12 +428,13 @@ class _Repair:
     def __init__(self, values: dict[CellKey, object], cells: dict[CellKey, InputCell],
                  computed: dict[CellKey, tuple[CellKey, CellKey]], rng: random.Random) -> None:
         self.values, self.cells, self.computed, self.rng = values, cells, computed, rng
+        self.scales: dict[CellKey, float] = {}  # plain ratios (máy/người): 1; percentages: 100
 
     def number(self, key: CellKey) -> float | None:
         """The current number of a cell (computed percentages recomputed), None when not a number."""
         if key in self.computed:
             num, den = self.computed[key]
-            return rate(self.number(num), self.number(den))
+            return rate(self.number(num), self.number(den), self.scales.get(key, 100))
         return _as_number(self.values.get(key))
 
     def run(self, instances: list[RuleInstance], form_id: str) -> None:
@@ -448,18 +457,19 @@ class _Repair:
         """Repair one violated instance ("<=": lower the left to 70–100 % of what is allowed)."""
         rule = inst.rule
         left = sum(nums[k] or 0.0 for k in inst.left)
-        right = sum(nums[k] or 0.0 for k in inst.right) * rule.factor
+        right = sum(nums[k] or 0.0 for k in inst.right) * rule.factor + rule.constant
         if rule.op == "=":
             if left > right:
                 self.lower_or_raise(inst.left, right, inst.right, 1.0, rule.factor, exact=True)
             elif rule.factor:
-                self.lower_or_raise(inst.right, left / rule.factor, inst.left, rule.factor, 1.0, exact=True)
+                self.lower_or_raise(inst.right, (left - rule.constant) / rule.factor, inst.left, rule.factor,
+                                    1.0, exact=True)
             return
         if rule.op in {"<=", "<"}:
             big, small, big_coef, small_coef, target = inst.left, inst.right, 1.0, rule.factor, right
         else:
             big, small, big_coef, small_coef, target = inst.right, inst.left, rule.factor, 1.0, left
-            target = target / rule.factor if rule.factor else 0.0
+            target = (target - rule.constant) / rule.factor if rule.factor else 0.0
         if rule.op in {"<", ">"}:
             target -= 1.0 if all(self._integer(k) for k in big) else 0.01
         target *= self.rng.uniform(0.7, 1.0) if target > 0 else 1.0
@@ -558,7 +568,7 @@ class _Repair:
             num, den = self.computed[key]
             den_value = self.number(den) or 0.0
             target = math.floor(value * 100 + 1e-9) / 100
-            self.set_value(num, math.floor(target * den_value / 100 + 1e-9))
+            self.set_value(num, math.floor(target * den_value / self.scales.get(key, 100) + 1e-9))
             return
         cell = self.cells[key]
         if cell.integer:
@@ -660,6 +670,7 @@ def plausible_prefill(form: Form, level: str | None, rng: random.Random, year: i
     first = [i for i in instances if all(k in values or k in computed for k in i.left + i.right)]
     _shape(values, cells, first, rng)
     repair = _Repair(values, cells, computed, rng)
+    repair.scales = rate_scales(form, computed)
     repair.run(first, form.id)
     growth: dict[str, float] = {}
     for cell in cells.values():
