@@ -58,6 +58,7 @@ class Cell:
     num: tuple[str, str] | None = None
     den: tuple[str, str] | None = None
     choices: tuple[float, ...] = ()
+    scale: float = 100.0  # rate cells: 100 for a percentage, 1 for a plain ratio (máy/người)
 
 
 def form_cells(form: Form) -> list[Cell]:
@@ -86,7 +87,8 @@ def form_cells(form: Form) -> list[Cell]:
                                       (line.code, vc.compute_ratio[0]), (line.code, vc.compute_ratio[1])))
                 elif line.role == "rate":
                     cells.append(Cell(sheet.id, line.code, vc.key, "rate", "rate",
-                                      (f"{ind.code}:num", vc.key), (f"{ind.code}:den", vc.key)))
+                                      (f"{ind.code}:num", vc.key), (f"{ind.code}:den", vc.key),
+                                      scale=100.0 if ind.display == "percent" else 1.0))
                 elif line.role in {"num", "den"}:
                     cells.append(Cell(sheet.id, line.code, vc.key, line.role, "sum"))
                 else:
@@ -315,6 +317,7 @@ def _totals(matrix: Matrix, groups: list[tuple[str, str, str, np.ndarray]]) -> p
                   if cells[i].num in matrix._index and cells[i].den in matrix._index]
     num_at = np.array([matrix.column(*cells[i].num) for i in rate_cells], dtype=np.intp)
     den_at = np.array([matrix.column(*cells[i].den) for i in rate_cells], dtype=np.intp)
+    scales = np.array([cells[i].scale for i in rate_cells], dtype=float)
     parts: list[tuple[np.ndarray, np.ndarray, int, list[str] | str, np.ndarray]] = []
     # (scope positions, cell positions, measure rank, measure name(s), values)
     for s, (_, _, _, rows) in enumerate(groups):
@@ -327,7 +330,7 @@ def _totals(matrix: Matrix, groups: list[tuple[str, str, str, np.ndarray]]) -> p
 
         texts_n = filled_text[rows].sum(axis=0) if len(rows) else np.zeros(len(cells))
         add(by_role["text"], 0, "n", texts_n[by_role["text"]])
-        rate, rate_n = _rates(block, num_at, den_at)
+        rate, rate_n = _rates(block, num_at, den_at, scales)
         rated = np.array(rate_cells, dtype=np.intp)
         add(rated, 0, "rate", rate)
         add(rated, 1, "n", rate_n)
@@ -355,8 +358,10 @@ def _totals(matrix: Matrix, groups: list[tuple[str, str, str, np.ndarray]]) -> p
     return _totals_frame(parts, cells, groups)
 
 
-def _rates(block: np.ndarray, num_at: np.ndarray, den_at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Σ numerators / Σ denominators × 100 over the units giving both, and how many units did."""
+def _rates(block: np.ndarray, num_at: np.ndarray, den_at: np.ndarray,
+           scales: np.ndarray | float = 100.0) -> tuple[np.ndarray, np.ndarray]:
+    """Σ numerators / Σ denominators × scale (100, or 1 for a plain ratio) over the units giving
+    both, and how many units did."""
     if not len(num_at):
         return np.zeros(0), np.zeros(0)
     num, den = block[:, num_at], block[:, den_at]
@@ -364,7 +369,7 @@ def _rates(block: np.ndarray, num_at: np.ndarray, den_at: np.ndarray) -> tuple[n
     num_sum = np.where(both, num, 0.0).sum(axis=0)
     den_sum = np.where(both, den, 0.0).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(den_sum > 0, num_sum / np.where(den_sum > 0, den_sum, 1.0) * 100, np.nan)
+        rate = np.where(den_sum > 0, num_sum / np.where(den_sum > 0, den_sum, 1.0) * scales, np.nan)
     return rate, both.sum(axis=0).astype(float)
 
 

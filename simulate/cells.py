@@ -120,11 +120,12 @@ class Compiled:
     cells: dict[CellKey, InputCell]
     computed: dict[CellKey, tuple[CellKey, CellKey]]
     instances: list[RuleInstance]
+    scales: dict[CellKey, float]  # computed cells that are plain ratios (máy/người) -> 1
 
 
 def _simulation_view(compiled: CompiledForm) -> Compiled:
     return Compiled(compiled.form, compiled.layouts, _input_cells(compiled), compiled.computed,
-                    compiled.instances)
+                    compiled.instances, compiled.rate_scales)
 
 
 def compiled_for(form: Form, level: str | None) -> Compiled:

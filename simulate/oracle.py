@@ -3,7 +3,8 @@
 Tests measure the validators (``validators/``) against what this module says a set of values
 violates, and the simulator repairs its values with it. It is therefore written from the rule
 instances of the catalog alone (``left op factor * right``, compared as the workbook does with
-``ROUND(left - right, 6)``; percentages recomputed as ``ROUND(num/den*100, 2)``).
+``ROUND(left - right - constant, 6)``; percentages recomputed as ``ROUND(num/den*100, 2)``,
+plain ratios as ``ROUND(num/den, 2)``).
 
 This module must never import ``validators`` (nor anything that does): an oracle that shares
 code with what it checks cannot catch that code's mistakes.
@@ -26,19 +27,20 @@ def as_number(value: object) -> float | None:
     return None if isinstance(value, float) and math.isnan(value) else float(value)
 
 
-def rate(num: float | None, den: float | None) -> float | None:
-    """The workbook's percentage: ROUND(num/den*100, 2), blank unless both are numbers and den > 0."""
+def rate(num: float | None, den: float | None, scale: float = 100) -> float | None:
+    """The workbook's percentage: ROUND(num/den*100, 2) (``scale`` 1: a plain ratio such as
+    máy/người), blank unless both are numbers and den > 0."""
     if num is None or den is None or den <= 0:
         return None
-    return round(num / den * 100, 2)
+    return round(num / den * scale, 2)
 
 
-def numeric_view(values: dict[CellKey, object], computed: dict[CellKey, tuple[CellKey, CellKey]]
-                 ) -> dict[CellKey, float | None]:
+def numeric_view(values: dict[CellKey, object], computed: dict[CellKey, tuple[CellKey, CellKey]],
+                 scales: dict[CellKey, float] | None = None) -> dict[CellKey, float | None]:
     """Numbers of every input cell (None when blank or not a number) plus recomputed rates."""
     nums: dict[CellKey, float | None] = {k: as_number(v) for k, v in values.items()}
     for key, (num, den) in computed.items():
-        nums[key] = rate(nums.get(num), nums.get(den))
+        nums[key] = rate(nums.get(num), nums.get(den), (scales or {}).get(key, 100))
     return nums
 
 
@@ -54,7 +56,7 @@ def evaluate(inst: RuleInstance, nums: dict[CellKey, float | None]) -> bool | No
         return None
     left = sum(nums[k] or 0.0 for k in inst.left)
     right = sum(nums[k] or 0.0 for k in inst.right)
-    return _holds(inst.rule.op, left - inst.rule.factor * right)
+    return _holds(inst.rule.op, left - inst.rule.factor * right - inst.rule.constant)
 
 
 def violations(form: Form, level: str | None, cells: dict[CellKey, object],
@@ -71,7 +73,7 @@ def violations(form: Form, level: str | None, cells: dict[CellKey, object],
         The violated instances, in rule order.
     """
     comp = compiled_for(form, level)
-    nums = numeric_view(cells, comp.computed)
+    nums = numeric_view(cells, comp.computed, comp.scales)
     return [inst for inst in comp.instances
             if (severity is None or inst.rule.severity == severity) and evaluate(inst, nums) is False]
 

@@ -134,7 +134,7 @@ def plausible_prefill(form: Form, level: str | None, rng: random.Random, year: i
         values[cell.key] = draw(cell, level, rng, period)
     first = [i for i in instances if all(k in values or k in computed for k in i.left + i.right)]
     shape_parts(values, cells, first, rng)
-    repair = Repair(values, cells, computed, rng)
+    repair = Repair(values, cells, computed, rng, comp.scales)
     repair.run(first, form.id)
     growth: dict[str, float] = {}
     for cell in cells.values():

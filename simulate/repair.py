@@ -31,14 +31,16 @@ class Repair:
     """
 
     def __init__(self, values: dict[CellKey, object], cells: dict[CellKey, InputCell],
-                 computed: dict[CellKey, tuple[CellKey, CellKey]], rng: random.Random) -> None:
+                 computed: dict[CellKey, tuple[CellKey, CellKey]], rng: random.Random,
+                 scales: dict[CellKey, float] | None = None) -> None:
         self.values, self.cells, self.computed, self.rng = values, cells, computed, rng
+        self.scales = scales or {}  # plain ratios (máy/người): 1; percentages: 100
 
     def number(self, key: CellKey) -> float | None:
         """The current number of a cell (computed percentages recomputed), None when not a number."""
         if key in self.computed:
             num, den = self.computed[key]
-            return rate(self.number(num), self.number(den))
+            return rate(self.number(num), self.number(den), self.scales.get(key, 100))
         return as_number(self.values.get(key))
 
     def run(self, instances: list[RuleInstance], form_id: str) -> None:
@@ -61,18 +63,19 @@ class Repair:
         """Repair one violated instance ("<=": lower the left to 70–100 % of what is allowed)."""
         rule = inst.rule
         left = sum(nums[k] or 0.0 for k in inst.left)
-        right = sum(nums[k] or 0.0 for k in inst.right) * rule.factor
+        right = sum(nums[k] or 0.0 for k in inst.right) * rule.factor + rule.constant
         if rule.op == "=":
             if left > right:
                 self.lower_or_raise(inst.left, right, inst.right, 1.0, rule.factor, exact=True)
             elif rule.factor:
-                self.lower_or_raise(inst.right, left / rule.factor, inst.left, rule.factor, 1.0, exact=True)
+                self.lower_or_raise(inst.right, (left - rule.constant) / rule.factor, inst.left, rule.factor,
+                                    1.0, exact=True)
             return
         if rule.op in {"<=", "<"}:
             big, small, big_coef, small_coef, target = inst.left, inst.right, 1.0, rule.factor, right
         else:
             big, small, big_coef, small_coef, target = inst.right, inst.left, rule.factor, 1.0, left
-            target = target / rule.factor if rule.factor else 0.0
+            target = (target - rule.constant) / rule.factor if rule.factor else 0.0
         if rule.op in {"<", ">"}:
             target -= 1.0 if all(self._integer(k) for k in big) else 0.01
         target *= self.rng.uniform(0.7, 1.0) if target > 0 else 1.0
@@ -171,7 +174,7 @@ class Repair:
             num, den = self.computed[key]
             den_value = self.number(den) or 0.0
             target = math.floor(value * 100 + 1e-9) / 100
-            self.set_value(num, math.floor(target * den_value / 100 + 1e-9))
+            self.set_value(num, math.floor(target * den_value / self.scales.get(key, 100) + 1e-9))
             return
         cell = self.cells[key]
         if cell.integer:

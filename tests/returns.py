@@ -51,7 +51,7 @@ from workbooks.writer.metadata import META_SHEET
 from workbooks.writer.names import table_name
 
 SOFFICE_TIMEOUT = 180
-_RATE_FORMULA = re.compile(r"ROUND\(\$?([A-Z]+)\$?(\d+)/\$?([A-Z]+)\$?(\d+)\*100,2\)")
+_RATE_FORMULA = re.compile(r"ROUND\(\$?([A-Z]+)\$?(\d+)/\$?([A-Z]+)\$?(\d+)(\*100)?,2\)")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -187,7 +187,11 @@ def delete_indicator_row(src: str | Path, dst: str | Path, code: str | None = No
     lay = ident.indicator_layout()
     code = code or [line.code for line in lay.lines if line.role == "value"][2]
     ws = wb[lay.sheet.name]
-    ws.delete_rows(_rows_of_codes(ws)[code])
+    row = _rows_of_codes(ws)[code]
+    ws.delete_rows(row)
+    for merged in list(ws.merged_cells.ranges):  # Excel moves the merged cells below up too
+        if merged.min_row > row:              # (openpyxl does not): the signature block under the table
+            merged.shift(row_shift=-1)
     return _save(wb, dst)
 
 
@@ -443,7 +447,7 @@ def _rate_constant(ws: Worksheet, formula: str) -> float | str:
     den = ws[f"{match.group(3)}{match.group(4)}"].value
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (num, den)) or den <= 0:
         return ""
-    return round(num / den * 100, 2)
+    return round(num / den * (100 if match.group(5) else 1), 2)  # no "*100": a plain ratio (máy/người)
 
 
 def formulas_to_values(src: str | Path, dst: str | Path) -> Path:
@@ -460,7 +464,7 @@ def formulas_to_values(src: str | Path, dst: str | Path) -> Path:
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
-                    if "ROUND(" in cell.value and "*100,2)" in cell.value:
+                    if "ROUND(" in cell.value and _RATE_FORMULA.search(cell.value):
                         value: object = _rate_constant(ws, cell.value)
                     else:
                         value = cached[ws.title][cell.coordinate].value

@@ -175,7 +175,8 @@ def expected_totals(form: Form, units: list[UnitTruth]) -> dict[tuple[str, str, 
             pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
             if pairs:
                 den = sum(b for _, b in pairs)
-                out[(code, col, "rate")] = sum(a for a, _ in pairs) / den * 100 if den else math.nan
+                scale = 100 if form.indicator(code).display == "percent" else 1  # máy/người: a plain ratio
+                out[(code, col, "rate")] = sum(a for a, _ in pairs) / den * scale if den else math.nan
                 out[(code, col, "n")] = float(len(pairs))
     return out
 

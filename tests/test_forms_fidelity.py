@@ -22,8 +22,9 @@ import yaml
 from consolidate.aggregate import scope_groups
 from validators import validate_return, validate_values
 from validators.frame import col_letters
-from workbooks.catalog import get_form
+from workbooks.catalog import CatalogError, get_form
 from workbooks.catalog.layout import IndicatorLayout, form_layouts, value_cells
+from workbooks.catalog.loader import load_form
 from workbooks.catalog.model import IndicatorSheet, ListSheet
 from workbooks.reader import read_return
 from workbooks.reader.model import VALUE_COLUMNS
@@ -375,3 +376,83 @@ def test_every_sheet_of_every_form_is_checked(workbooks):
     seen = {(form_id, s.id) for (form_id, level) in workbooks for s in FORMS[form_id].sheets_for_level(level)}
     assert seen == {(f.id, s.id) for f in FORMS.values() for s in f.sheets}
     assert all(isinstance(s, IndicatorSheet | ListSheet) for f in FORMS.values() for s in f.sheets)
+
+
+# ----------------------------------------------------------------------------- catalog mistakes
+
+
+BASE = """\
+id: test-form
+version: 1
+title: "Biểu thử"
+province: "Sơn La"
+year: 2024
+source: "thử"
+period: {default_year: 2024, deadline: "30/10/{year}"}
+levels: [so_nganh, huyen]
+sheets:
+  - id: s1
+    name: "Phụ lục"
+    kind: indicators
+    title: "Bảng số liệu"
+    columns:
+      - {key: value, label: "Số liệu"}
+    rows:
+      - {code: "A", label: "Tỷ lệ A", unit: "%", kind: percent, required: [huyen]}
+      - {code: "B", label: "Tỷ lệ B", unit: "%", kind: percent}
+      - {code: "C", label: "Máy/người", kind: ratio, display: ratio, decimals: 2,
+         numerator: {label: "Số máy"}, denominator: {label: "Số người"}}
+rules:
+  - {id: r1, left: ["A", "B"], op: "<=", right: 100, severity: error, message: "Quá 100."}
+"""
+
+
+def test_the_new_fields_load(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text(BASE, encoding="utf-8")
+    form = load_form(path)
+    a, c = form.indicator("A"), form.indicator("C")
+    assert (a.required_levels, a.required_for("so_nganh"), a.required_for("huyen")) == (("huyen",), False, True)
+    assert (c.display, c.decimals, c.rate_unit) == ("ratio", 2, "")
+    (rule,) = form.rules
+    assert (rule.right, rule.constant) == ((), 100.0)
+    assert form.period.deadline == "30/10/{year}"
+
+
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ("required: [huyen]", "required: [xa]", "cấp không có trong levels của biểu mẫu"),
+    ("required: [huyen]", "required: yes please", "required phải là true, false hoặc danh sách"),
+    ('kind: percent}', 'kind: percent, display: ratio}', "display/decimals chỉ dùng cho loại 'ratio'"),
+    ("display: ratio,", "display: fraction,", "display 'fraction' không hợp lệ"),
+    ("decimals: 2", "decimals: 9", "decimals phải là số nguyên từ 0 đến 6"),
+    ("right: 100", "right: [100, 5]", "vế phải có nhiều nhất một hằng số"),
+    ('left: ["A", "B"]', "left: [100]", "vế trái phải là các mã"),
+    ('deadline: "30/10/{year}"', 'deadline: "cuối tháng 10"', "hạn gửi phải có dạng ngày/tháng/năm"),
+    ("levels: [so_nganh, huyen]", "levels: [so_nganh, huyen]\nsummary_levels: [tinh]", "summary_levels"),
+])
+def test_mistakes_in_the_new_fields_name_file_and_entry(tmp_path, old, new, words):
+    assert BASE.count(old) == 1
+    path = tmp_path / "broken.yaml"
+    path.write_text(BASE.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(CatalogError) as info:
+        load_form(path)
+    assert str(info.value).startswith("broken.yaml: ") and words in str(info.value), str(info.value)
+
+
+def test_no_internal_word_in_any_text_of_the_catalog():
+    """What the forms print (titles, labels, units, notes, sources, help, messages) reaches every
+    workbook and the consolidation output: none of it may carry an internal word."""
+    def strings(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+        elif isinstance(node, str):
+            yield node
+
+    for form in FORMS.values():
+        data = yaml.safe_load(Path(form.path).read_text(encoding="utf-8"))  # comments are not data
+        bad = [s for s in strings(data) if "seed" in s.lower() or "TODO" in s]
+        assert bad == [], (form.id, bad)

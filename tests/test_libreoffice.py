@@ -39,7 +39,7 @@ def required_inputs(form, level) -> dict[str, set[tuple[int, int]]]:
         if isinstance(lay, IndicatorLayout):
             for line in lay.lines:
                 for vc in lay.sheet.columns:
-                    if lay.is_input(line, vc) and line.indicator.required:
+                    if lay.is_input(line, vc) and line.indicator.required_for(level):
                         cells.add((line.row, lay.value_cols[vc.key]))
         out[lay.sheet.name] = cells
     return out

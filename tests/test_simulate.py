@@ -96,7 +96,8 @@ def _numbers(form: Form, level: str | None, cells: dict[CellKey, object]) -> dic
                 else:
                     continue
                 n, d = nums.get(num), nums.get(den)
-                nums[(line.code, vc.key)] = round(n / d * 100, 2) if n is not None and d and d > 0 else None
+                scale = 1 if line.indicator and line.indicator.display == "ratio" else 100  # máy/người
+                nums[(line.code, vc.key)] = round(n / d * scale, 2) if n is not None and d and d > 0 else None
     return nums
 
 
@@ -111,7 +112,7 @@ def _broken_rules(form: Form, level: str | None, cells: dict[CellKey, object]) -
             continue
         checked += 1
         left = sum(nums[k] for k in inst.left)  # type: ignore[misc]
-        right = sum(nums[k] for k in inst.right) * inst.rule.factor  # type: ignore[misc]
+        right = sum(nums[k] for k in inst.right) * inst.rule.factor + inst.rule.constant  # type: ignore[misc]
         diff = round(left - right, 6)
         ok = {"<=": diff <= 0, "<": diff < 0, "=": diff == 0, ">=": diff >= 0, ">": diff > 0}[inst.rule.op]
         if not ok:

@@ -55,6 +55,7 @@ class CompiledForm:
     sheet_codes: dict[str, set[str]]  # sheet id -> indicator codes printed on it (every level)
     instances: list[RuleInstance]  # rules over the cells present at this level
     period: tuple[date, date]  # first and last day of the period
+    rate_scales: dict[CellKey, float] = field(default_factory=dict)  # plain ratios (máy/người): 1, else 100
     _derived: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: Any = field(default_factory=Lock, repr=False)
 
@@ -67,6 +68,10 @@ class CompiledForm:
     def text(self, template: str) -> str:
         """A catalog text with the period year filled in (``{year}``, ``{year-1}`` …)."""
         return render(template, self.year)
+
+    def rate_scale(self, key: CellKey) -> float:
+        """What a computed cell multiplies num/den by: 100 for a percentage, 1 for a plain ratio."""
+        return self.rate_scales.get(key, 100.0)
 
     def kind_of_cell(self, key: CellKey) -> Kind:
         """The kinds-table entry of a value cell (``rate`` for computed percentages)."""
@@ -104,10 +109,13 @@ def _compile(form: Form, level: str | None, year: int) -> CompiledForm:
     codes: dict[str, set[str]] = {}
     for code, sheet_id in indicator_codes(form).items():
         codes.setdefault(sheet_id, set()).add(code)
-    return CompiledForm(form=form, level=level, year=year, layouts=layouts, cells=cells,
-                        computed=computed_inputs(layouts), sheet_codes=codes,
-                        instances=rule_instances(form, set(cells)),
-                        period=period_bounds(form.period, year))
+    computed = computed_inputs(layouts)
+    plain = {ind.code for lay in layouts if isinstance(lay, IndicatorLayout) for ind in lay.sheet.indicators
+             if ind.spec.ratio and ind.display == "ratio"}
+    return CompiledForm(form=form, level=level, year=year, layouts=layouts, cells=cells, computed=computed,
+                        sheet_codes=codes, instances=rule_instances(form, set(cells)),
+                        period=period_bounds(form.period, year),
+                        rate_scales={key: 1.0 for key in computed if key[0] in plain})
 
 
 def compile_form(form: Form, level: str | None = None, year: int | None = None) -> CompiledForm:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from workbooks.catalog.derive import derived_rules
+from workbooks.catalog.fields import DAY, parse_deadline, parse_display, parse_required, parse_signature
 from workbooks.catalog.kinds import declarable
 from workbooks.catalog.kinds import kind as kind_of
 from workbooks.catalog.model import (
@@ -32,7 +33,6 @@ from workbooks.catalog.model import (
     RatioSide,
     RowRule,
     Rule,
-    Signature,
     ValueColumn,
 )
 from workbooks.messages import text
@@ -46,7 +46,6 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SHEET_FORBIDDEN = set("[]:*?/\\")
 _LIST_TYPES = {"text", "date", "count", "choice"}
 _OPS = {"<=", "<", "=", ">=", ">"}
-_DAY = re.compile(r"\d{1,2}/\d{1,2}/(\d{4}|\{year([+-]\d+)?\})")
 
 
 class CatalogError(ValueError):
@@ -127,7 +126,7 @@ def _period(r: _Reader, data: Any) -> Period:
         label=r.text(d, "label", "period", "Năm {year}"),
         start=r.text(d, "start", "period", "01/01/{year}"),
         end=r.text(d, "end", "period", "31/12/{year}"),
-        deadline=_deadline(r, d),
+        deadline=parse_deadline(r, d),
     )
 
 
@@ -153,7 +152,6 @@ _IND_KEYS = {
     "code", "label", "kind", "stt", "unit", "required", "min", "max", "choices", "parts",
     "numerator", "denominator", "allow_over", "levels", "columns", "help", "display", "decimals",
 }
-_DISPLAYS = {"percent", "ratio"}
 
 
 def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
@@ -182,8 +180,8 @@ def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
         if p["rule"] not in {"sum", "at_most"} or not p["codes"]:
             raise r.fail(entry, "parts cần codes (không trống) và rule: sum | at_most")
         parts = Part(codes=tuple(str(c) for c in p["codes"]), rule=p["rule"])
-    required, required_levels = _required(r, d, entry, spec.required)
-    display, decimals = _display(r, d, entry, spec.ratio)
+    required, required_levels = parse_required(r, d, entry, kind)
+    display, decimals = parse_display(r, d, entry, kind)
     lo, hi = d.get("min"), d.get("max")
     if spec.numeric:  # the kinds table's bounds unless the form sets its own
         lo = spec.min if lo is None else lo
@@ -209,31 +207,6 @@ def _indicator(r: _Reader, d: dict, entry: str) -> Indicator:
         display=display,
         decimals=decimals,
     )
-
-
-def _required(r: _Reader, d: dict, entry: str, default: bool) -> tuple[bool, tuple[str, ...]]:
-    """``required``: true / false, or the levels a row is required for (``[so_nganh, huyen]``)."""
-    raw = d.get("required", default)
-    if isinstance(raw, bool):
-        return raw, ()
-    if not isinstance(raw, list) or not raw:
-        raise r.fail(entry, text("forms.catalog.required"))
-    levels = r.levels({"levels": raw}, entry)
-    if d.get("levels") and not set(levels) <= set(d["levels"]):
-        raise r.fail(entry, text("forms.catalog.required_outside", levels=sorted(set(levels) - set(d["levels"]))))
-    return True, levels
-
-
-def _display(r: _Reader, d: dict, entry: str, ratio: bool) -> tuple[str, int]:
-    """How a ratio's computed cell prints: a percentage, or a plain ratio with ``decimals``."""
-    display, decimals = d.get("display", "percent"), d.get("decimals", 2)
-    if ("display" in d or "decimals" in d) and not ratio:
-        raise r.fail(entry, text("forms.catalog.display_kind"))
-    if display not in _DISPLAYS:
-        raise r.fail(entry, text("forms.catalog.display", display=display))
-    if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 6:
-        raise r.fail(entry, text("forms.catalog.decimals"))
-    return display, decimals
 
 
 def _rule(r: _Reader, d: Any, entry: str, scope: str, sheet: str | None = None) -> Rule:
@@ -350,7 +323,7 @@ def _list_sheet(r: _Reader, d: dict, entry: str) -> ListSheet:
         c = r.mapping(raw, e, {"key", "label", "type", "required", "choices", "width", "help", "dates_from"},
                       {"key", "label", "type"})
         dates_from = r.text(c, "dates_from", e)
-        if dates_from and (c["type"] != "date" or not _DAY.fullmatch(dates_from)):
+        if dates_from and (c["type"] != "date" or not DAY.fullmatch(dates_from)):
             raise r.fail(e, text("forms.catalog.dates_from"))
         if c["type"] not in _LIST_TYPES:
             raise r.fail(e, f"kiểu cột '{c['type']}' không hợp lệ; có {sorted(_LIST_TYPES)}")
@@ -415,23 +388,6 @@ def _sheet(r: _Reader, raw: Any, i: int) -> IndicatorSheet | ListSheet:
 
 _FORM_KEYS = {"id", "version", "title", "province", "year", "source", "derived_from_outline",
               "note", "period", "levels", "sheets", "rules", "signature", "summary_levels"}
-_SIGNATURE_KEYS = {"preparer", "preparer_note", "head", "head_note", "place"}
-
-
-def _deadline(r: _Reader, d: dict) -> str:
-    """The source's deadline as a ``dd/mm/yyyy`` template (``30/10/{year}``), or ""."""
-    deadline = r.text(d, "deadline", "period.deadline")
-    if deadline and not _DAY.fullmatch(deadline):
-        raise r.fail("period.deadline", text("forms.catalog.deadline"))
-    return deadline
-
-
-def _signature(r: _Reader, raw: Any) -> Signature:
-    """The signature block (defaults: Người lập biểu; Thủ trưởng cơ quan, đơn vị)."""
-    if raw is None:
-        return Signature()
-    d = r.mapping(raw, "signature", _SIGNATURE_KEYS, set())
-    return Signature(**{k: r.text(d, k, "signature") for k in d})
 
 
 def load_form(path: str | Path) -> Form:
@@ -470,7 +426,7 @@ def load_form(path: str | Path) -> Form:
         source=r.text(d, "source", "source"), period=_period(r, d["period"]),
         levels=r.levels(d, "form"), sheets=sheets, rules=rules, note=r.text(d, "note", "note"),
         derived_from_outline=bool(d.get("derived_from_outline", False)), path=str(path),
-        signature=_signature(r, d.get("signature")),
+        signature=parse_signature(r, d.get("signature")),
         summary_levels=r.levels({"levels": d.get("summary_levels")}, "summary_levels"),
         digest=hashlib.sha256(raw_bytes).hexdigest()[:16],
     )
