@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from consolidate.aggregate import Aggregates
+    from consolidate.previous import PreviousRound
     from validators import Report
 
 Progress = Callable[[str, int, int], None]
@@ -102,6 +103,7 @@ class Consolidation:
         data_files: tidy data files written.
         store_path: the store.
         run_id: the run's id in the store.
+        previous: last round's figures (``--previous``), None when not given.
     """
 
     form: Form
@@ -123,6 +125,7 @@ class Consolidation:
     store_path: Path | None = None
     run_id: int = 0
     generated_at: datetime = field(default_factory=datetime.now)
+    previous: PreviousRound | None = None
 
     @property
     def used(self) -> list[FileOutcome]:
