@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "cchc.commands.generate",
     "cchc.commands.check",
     "cchc.commands.consolidate",
+    "cchc.commands.report",
     "cchc.commands.addin",
 )
 
