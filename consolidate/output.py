@@ -29,6 +29,7 @@ from consolidate.charts import write_charts
 from consolidate.fast_sheet import FastDataWorksheet
 from consolidate.labels import STATUS_LABELS, SUBMISSION_LABELS, reason_label
 from consolidate.model import IN_TOTALS, NOT_EXCEL
+from consolidate.previous import totals_for, write_previous_sheet
 from consolidate.print_setup import print_setup
 from consolidate.summary_page import (
     EXPLAIN_SHEET,
@@ -45,6 +46,7 @@ from consolidate.units_sheet import parent_names, write_units_sheet
 from consolidate.units_sheet import unit_row_by_cell as _unit_row_by_cell  # noqa: F401 - re-exported
 from workbooks.catalog.layout import render
 from workbooks.catalog.model import ListSheet
+from workbooks.messages import text
 from workbooks.registry import known_levels
 
 if TYPE_CHECKING:
@@ -222,7 +224,8 @@ def write_workbook(result: Consolidation, path: str | Path) -> Path:
         _by_level, parents = summary_scopes(result)
         summary = new_sheet(SUMMARY_SHEET)
         explain = new_sheet(EXPLAIN_SHEET)
-        write_summary(summary, explain, result, fmts, result.previous.totals if result.previous else None)
+        write_summary(summary, explain, result, fmts,
+                      totals_for(result, result.previous) if result.previous else None)
         if parents:
             write_parents(new_sheet, result, parents, fmts)
         write_units_sheet(new_sheet(UNITS_SHEET), result, fmts)
@@ -236,6 +239,8 @@ def write_workbook(result: Consolidation, path: str | Path) -> Path:
         _findings_sheet(new_sheet(FINDINGS_SHEET), result, fmts)
         _unusable_sheet(new_sheet(UNUSABLE_SHEET), result, fmts)
         _files_sheet(new_sheet(FILES_SHEET), result, fmts)
+        if result.previous is not None:
+            write_previous_sheet(new_sheet(text("previous.sheet")), result, result.previous, fmts)
         write_charts(wb, new_sheet(CHARTS_SHEET), result, fmts)
         wb.worksheets()[0].activate()
         with _quick_compression():

@@ -419,7 +419,8 @@ def _inputs(form_id: str, registry_path: str | Path, folder: str | Path) -> tupl
 def consolidate(folder: str | Path, form_id: str, registry_path: str | Path, out: str | Path, *,
                 store: str | Path | None = None, jobs: int | None = None, include_errors: bool = False,
                 deadline: date | None = None, period: int | None = None, data_format: str = "parquet",
-                progress: Progress | None = None, write: bool = True) -> Consolidation:
+                progress: Progress | None = None, write: bool = True,
+                previous: str | Path | None = None) -> Consolidation:
     """Consolidate every return of ``form_id`` found under ``folder``.
 
     Args:
@@ -435,17 +436,30 @@ def consolidate(folder: str | Path, form_id: str, registry_path: str | Path, out
         data_format: tidy data as ``parquet`` or ``csv`` (``none``: not written).
         progress: called with (step label, done, total).
         write: write the workbook and the tidy data (False: compute only).
+        previous: last round's tong_hop.xlsx or store: compared with this round (``consolidate.previous``).
 
     Returns:
         The consolidation (outcomes, report, totals …).
 
     Raises:
-        ConsolidateError: unknown form, unreadable registry, missing folder, output not writable.
+        ConsolidateError: unknown form, unreadable registry, missing folder, last round unreadable,
+            output not writable.
     """
     _use_system_allocator()
+    before = _load_previous(previous) if previous is not None else None
     with _paused_gc():
         return _consolidate(folder, form_id, registry_path, out, store, jobs, include_errors, deadline, period,
-                            data_format, progress, write)
+                            data_format, progress, write, before)
+
+
+def _load_previous(path: str | Path) -> PreviousRound:
+    """Last round (``--previous``), or ConsolidateError saying why not."""
+    from consolidate.previous import PreviousError, load_previous
+
+    try:
+        return load_previous(path)
+    except PreviousError as exc:
+        raise ConsolidateError(str(exc)) from exc
 
 
 def _use_system_allocator() -> None:
@@ -489,7 +503,8 @@ def _paused_gc() -> Iterator[None]:
 
 def _consolidate(folder: str | Path, form_id: str, registry_path: str | Path, out: str | Path,
                  store: str | Path | None, jobs: int | None, include_errors: bool, deadline: date | None,
-                 period: int | None, data_format: str, progress: Progress | None, write: bool) -> Consolidation:
+                 period: int | None, data_format: str, progress: Progress | None, write: bool,
+                 previous: PreviousRound | None = None) -> Consolidation:
     """``consolidate`` with the garbage collector paused (same arguments)."""
     timings: dict[str, float] = {}
     t0 = t = time.perf_counter()
@@ -504,7 +519,7 @@ def _consolidate(folder: str | Path, form_id: str, registry_path: str | Path, ou
         timings["scan"] = time.perf_counter() - t
         result = _run_steps(form, registry, year, root, found, store_path, out_path, data_dir, pool, timings,
                             jobs=jobs, include_errors=include_errors, deadline=deadline, data_format=data_format,
-                            progress=progress, write=write)
+                            progress=progress, write=write, previous=previous)
     timings["total"] = time.perf_counter() - t0
     return result
 
@@ -512,7 +527,7 @@ def _consolidate(folder: str | Path, form_id: str, registry_path: str | Path, ou
 def _run_steps(form: Form, registry: Registry, year: int, root: Path, found: list[FoundFile], store_path: Path,
                out_path: Path, data_dir: Path, pool: ProcessPoolExecutor | None, timings: dict[str, float], *,
                jobs: int | None, include_errors: bool, deadline: date | None, data_format: str,
-               progress: Progress | None, write: bool) -> Consolidation:
+               progress: Progress | None, write: bool, previous: PreviousRound | None = None) -> Consolidation:
     """Read, select, check, aggregate, write and record the run in the store (timings filled in)."""
     try:
         db = Store(store_path)
@@ -558,7 +573,7 @@ def _run_steps(form: Form, registry: Registry, year: int, root: Path, found: lis
 
         result = Consolidation(form, registry, year, root, include_errors, deadline, outcomes, report,
                                values, aggregates, _unit_statuses(form, registry, outcomes), n_read,
-                               n_cached, timings, store_path=store_path, run_id=run_id)
+                               n_cached, timings, store_path=store_path, run_id=run_id, previous=previous)
         if write:
             t = time.perf_counter()
             _write(result, out_path, data_dir, data_format, pool is not None, progress)

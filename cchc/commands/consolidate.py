@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cchc.commands.common import add_command, console, parse_date
+from consolidate.previous import previous_summary
 from consolidate.report import print_summary
 from consolidate.run import ConsolidateError, consolidate
 
@@ -53,11 +54,15 @@ def run(args: argparse.Namespace) -> int:
         with step_progress() as update:
             result = consolidate(args.folder, args.form, args.registry, args.out, store=args.store,
                                  jobs=args.jobs, include_errors=args.include_errors, deadline=args.deadline,
-                                 period=args.period, data_format=args.data_format, progress=update)
+                                 period=args.period, data_format=args.data_format, progress=update,
+                                 previous=args.previous)
     except ConsolidateError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return exc.exit_code
     print_summary(result, Console())
+    line = previous_summary(result)
+    if line:
+        Console().print(line)
     return EXIT_OK
 
 
@@ -86,6 +91,9 @@ def register(sub) -> None:
     p.add_argument("--deadline", type=parse_date, metavar="NGÀY",
                    help="hạn nộp (ngày/tháng/năm): báo cáo lưu sau ngày này là trễ hạn")
     p.add_argument("--period", type=int, metavar="NĂM", help="năm báo cáo (mặc định theo biểu mẫu)")
+    p.add_argument("--previous", metavar="TỆP", help="tệp tong_hop.xlsx (hoặc kho .sqlite) của kỳ trước: "
+                   "ghi số liệu kỳ trước cạnh số liệu kỳ này, cảnh báo giá trị tăng từ 10 lần trở lên và số liệu "
+                   "năm trước khác báo cáo kỳ trước")
     p.add_argument("--data-format", choices=["parquet", "csv", "none"], default="parquet",
                    help="định dạng dữ liệu dạng bảng ghi kèm (mặc định parquet)")
     p.set_defaults(func=run)

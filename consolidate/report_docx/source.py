@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from consolidate.aggregate import SCOPE_ALL
+from consolidate.previous import read_tidy_table
 from consolidate.run import default_data_dir, default_store
 from consolidate.summary_sheet import TotalsIndex, totals_index
 from workbooks.catalog.loader import get_form
@@ -78,13 +79,10 @@ class RoundResults:
 
 
 def _read_table(folder: Path, stem: str) -> pd.DataFrame:
-    parquet, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
-    if parquet.exists():
-        return pd.read_parquet(parquet)
-    if csv.exists():
-        return pd.read_csv(csv, dtype={"unit_code": str, "parent_code": str, "scope_code": str, "code": str},
-                           keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    raise ReportInputError(text("report.no_data", path=folder))
+    found = read_tidy_table(folder, stem)
+    if found is None:
+        raise ReportInputError(text("report.no_data", path=folder))
+    return found
 
 
 def load_round(workbook: str | Path) -> RoundResults:
