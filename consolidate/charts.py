@@ -126,7 +126,7 @@ def _list_scope_shares(result: Consolidation) -> tuple[str, Bars] | None:
             filled = sum(index.get((scope, scope_code, v), 0) for v in col.choices)
             if filled:
                 bars.append((label, 100.0 * index.get((scope, scope_code, col.choices[0]), 0) / filled))
-        title = f"{sheet.name}: tỷ lệ dòng '{col.choices[0]}' trên số dòng có ghi '{col.label}'"
+        title = text("chart.list_share_title", sheet=sheet.name, choice=col.choices[0], column=col.label)
         return title, bars
     return None
 
@@ -224,7 +224,7 @@ def write_charts(wb: Workbook, ws: Worksheet, result: Consolidation, fmts: Forma
         by_scope.set_h_pagebreaks([row])
     if shares is not None:
         title, bars_list = shares
-        _bar_chart(wb, by_scope, row, title + " (%)", [("", n, v) for n, v in bars_list], fmts, text("chart.scope"))
+        _bar_chart(wb, by_scope, row, title, [("", n, v) for n, v in bars_list], fmts, text("chart.scope"))
     print_setup(by_scope, landscape=True)
     if found is not None:
         code, key, label = found

@@ -269,7 +269,8 @@ def write_previous_sheet(ws: Worksheet, result: Consolidation, previous: Previou
     note_row = 2
     if not previous.totals_found:
         ws.merge_range(note_row, 0, note_row, 9, text("previous.no_totals", path="tong_hop.xlsx"), fmts.note)
-    headers = [text("previous.col_kind"), "Mã đơn vị", "Tên đơn vị", "Mã chỉ tiêu", "STT", "Chỉ tiêu",
+    headers = [text("previous.col_kind"), text("previous.col_unit_code"), text("previous.col_unit_name"),
+               text("previous.col_code"), text("doc.col_stt"), text("previous.col_label"),
                text("previous.col_column"), text("previous.col_now"), text("previous.col_before"),
                text("previous.col_ratio")]
     rows = []

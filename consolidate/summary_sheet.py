@@ -348,7 +348,7 @@ def write_list_block(ws: Worksheet, row: int, sheet: ListSheet, year: int, scope
             put(ws, row, 3 + i, index.get((scope[0], scope[1], group, key, value), 0.0), fmt,
                 fmts.integer_bold if bold else fmts.integer)
 
-    head("STT", f"Nhóm ({scopes[0][2]})")
+    head("STT", text("summary.list_group", scope=scopes[0][2]))
     row += 1
     groups = [(g.code, g.label) for g in sheet.groups]
     for code, group_label in groups:
@@ -358,7 +358,7 @@ def write_list_block(ws: Worksheet, row: int, sheet: ListSheet, year: int, scope
     row += 1
     if len(scopes) > 1:
         row += 1
-        head("", "Phạm vi (mọi nhóm)")
+        head("", text("summary.list_scopes"))
         row += 1
         for scope in scopes:
             counts_row("", scope[2], scope, "*", scope is scopes[0])

@@ -146,3 +146,20 @@ def test_report_needs_the_consolidations_results(reported, tmp_path: Path) -> No
     assert text("report.no_store", path=tmp_path / "tong_hop.sqlite", workbook=alone) in done.err.replace("\n", "")
     done = run_cchc("report", tmp_path / "khong_co.xlsx", "--out", tmp_path / "b.docx")
     assert done.code == 2 and "Không tìm thấy tệp tổng hợp" in done.err
+
+
+def test_outline_naming_an_unknown_figure_is_refused(tmp_path: Path) -> None:
+    """An outline sentence naming a code the form has not: refused, saying which section, sentence and code."""
+    from dataclasses import replace
+
+    from consolidate.report_docx import OutlineError, load_outline
+    from workbooks.catalog.loader import get_form
+
+    form = get_form("sonla-2024")
+    shipped = Path(form.path).with_name("sonla-2024.report.yaml").read_text(encoding="utf-8")
+    (tmp_path / "sonla-2024.report.yaml").write_text(shipped.replace('"I.1.c"', '"I.9.z"'), encoding="utf-8")
+    with pytest.raises(OutlineError) as caught:
+        load_outline(replace(form, path=str(tmp_path / "sonla-2024.yaml")))
+    message = str(caught.value)
+    assert "I.9.z" in message and "mục 8, câu 1" in message and "sonla-2024.report.yaml" in message
+    assert load_outline(form).sections[7].sentences[0].figures["vb_chi_dao"].code == "I.1.c"

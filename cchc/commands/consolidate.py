@@ -18,6 +18,7 @@ from cchc.commands.common import add_command, console, parse_date
 from consolidate.previous import previous_summary
 from consolidate.report import print_summary
 from consolidate.run import ConsolidateError, consolidate
+from workbooks.messages import text
 
 EXIT_OK = 0
 
@@ -91,9 +92,7 @@ def register(sub) -> None:
     p.add_argument("--deadline", type=parse_date, metavar="NGÀY",
                    help="hạn nộp (ngày/tháng/năm): báo cáo lưu sau ngày này là trễ hạn")
     p.add_argument("--period", type=int, metavar="NĂM", help="năm báo cáo (mặc định theo biểu mẫu)")
-    p.add_argument("--previous", metavar="TỆP", help="tệp tong_hop.xlsx (hoặc kho .sqlite) của kỳ trước: "
-                   "ghi số liệu kỳ trước cạnh số liệu kỳ này, cảnh báo giá trị tăng từ 10 lần trở lên và số liệu "
-                   "năm trước khác báo cáo kỳ trước")
+    p.add_argument("--previous", metavar="TỆP", help=text("previous.arg"))
     p.add_argument("--data-format", choices=["parquet", "csv", "none"], default="parquet",
                    help="định dạng dữ liệu dạng bảng ghi kèm (mặc định parquet)")
     p.set_defaults(func=run)

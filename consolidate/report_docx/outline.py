@@ -97,11 +97,12 @@ def _split(ref: str) -> tuple[str, str, str]:
 def _figure(ref: str, form: Form, lines: dict[str, tuple[IndicatorSheet, OutLine]], where: str) -> FigureRef:
     code, column, measure = _split(ref)
     if code not in lines:
-        raise OutlineError(f"{where}: mã chỉ tiêu '{code}' không có trong biểu mẫu {form.id}")
+        raise OutlineError(text("outline.unknown_code", where=where, code=code, form=form.id))
     sheet, line = lines[code]
     keys = [vc.key for vc in sheet.columns]
     if column and column not in keys:
-        raise OutlineError(f"{where}: cột '{column}' không có trong {sheet.name} (có: {', '.join(keys)})")
+        raise OutlineError(text("outline.unknown_column", where=where, column=column, sheet=sheet.name,
+                                columns=", ".join(keys)))
     if not column:
         column = [vc.key for vc in sheet.columns if not vc.is_computed][-1]
     vc = next(v for v in sheet.columns if v.key == column)
@@ -130,16 +131,16 @@ def load_outline(form: Form) -> Outline:
         for i, item in enumerate(data["sections"], 1):
             sentences = []
             for j, s in enumerate(item.get("sentences") or [], 1):
-                where = f"mục {i}, câu {j}"
+                where = text("outline.where", section=str(i), sentence=str(j))
                 figures = {name: _figure(str(ref), form, lines, where) for name, ref in (s.get("figures") or {}).items()}
                 named = {n for _, n, _, _ in string.Formatter().parse(s["text"]) if n}
                 unknown = named - set(figures) - set(ROUND_FIELDS)
                 if unknown:
-                    raise OutlineError(f"{where}: chưa khai báo số liệu cho {', '.join(sorted(unknown))}")
+                    raise OutlineError(text("outline.undeclared", where=where, names=", ".join(sorted(unknown))))
                 sentences.append(Sentence(str(s["text"]), figures))
             level = int(item.get("level", 2))
             if level not in (1, 2, 3):
-                raise OutlineError(f"mục {i}: level phải là 1, 2 hoặc 3")
+                raise OutlineError(text("outline.bad_level", section=str(i)))
             sections.append(Section(str(item["heading"]), level, tuple(sentences), bool(item.get("placeholder"))))
         return Outline(str(data.get("form", form.id)), {k: str(v) for k, v in data["title_block"].items()},
                        str(data.get("report_title", "BÁO CÁO")), str(data.get("report_subtitle", "")),
@@ -147,7 +148,7 @@ def load_outline(form: Form) -> Outline:
     except OutlineError as exc:
         raise OutlineError(text("report.bad_outline", file=path.name, detail=str(exc))) from exc
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
-        raise OutlineError(text("report.bad_outline", file=path.name, detail=f"thiếu hoặc sai khóa {exc}")) from exc
+        raise OutlineError(text("report.bad_outline", file=path.name, detail=text("outline.bad_key", key=str(exc)))) from exc
 
 
 ROUND_FIELDS = ("year", "prev_year", "expected", "submitted", "used", "missing", "late", "with_errors", "province")
