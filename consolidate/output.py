@@ -30,7 +30,7 @@ from consolidate.fast_sheet import FastDataWorksheet
 from consolidate.labels import STATUS_LABELS, SUBMISSION_LABELS, reason_label
 from consolidate.model import IN_TOTALS, NOT_EXCEL
 from consolidate.previous import totals_for, write_previous_sheet
-from consolidate.print_setup import print_setup
+from consolidate.print_setup import fit_rows, print_setup
 from consolidate.summary_page import (
     EXPLAIN_SHEET,
     FILES_SHEET,
@@ -112,6 +112,7 @@ def _list_sheet(ws: Worksheet, sheet: ListSheet, frame: Any, fmts: Formats, year
     widths = [9, 22, 10, 14, 5, *[min(27, 0.6 * (c.width or 16)) for c in sheet.columns], 20, 6]
     dates = {5 + i: fmts.date for i, c in enumerate(sheet.columns) if c.type == "date"}
     table(ws, 1, headers, rows, fmts, widths, dates)
+    fit_rows(ws, 1, [headers, *rows], widths)
     print_setup(ws, landscape=True, header_rows=(1, 1))
 
 
@@ -126,7 +127,9 @@ def _status_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
                      u.n_warnings or None])
     headers = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên", "Tình trạng", "Tệp", "Thời điểm nộp",
                "Số lỗi", "Số cảnh báo"]
-    table(ws, 0, headers, rows, fmts, [10, 30, 16, 22, 16, 30, 15, 6, 8])
+    widths = [10, 30, 16, 22, 16, 30, 15, 6, 8]
+    table(ws, 0, headers, rows, fmts, widths)
+    fit_rows(ws, 0, [headers, *rows], widths)
     print_setup(ws, landscape=True, header_rows=(0, 0))
 
 
@@ -137,7 +140,9 @@ def _missing_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
              parents.get(u.unit.parent_code or "", u.unit.parent_code)]
             for u in result.units if u.status == "missing"]
     headers = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên"]
-    nxt = table(ws, 0, headers, rows, fmts, [10, 34, 16, 30])
+    widths = [10, 34, 16, 30]
+    nxt = table(ws, 0, headers, rows, fmts, widths)
+    fit_rows(ws, 0, [headers, *rows], widths)
     print_setup(ws, landscape=False, header_rows=(0, 0))
     ws.write_string(nxt, 0, f"Tổng số: {len(rows)} đơn vị chưa nộp báo cáo hợp lệ (không có tệp đọc được của "
                     "đơn vị trong thư mục; tệp hỏng không biết của đơn vị nào được liệt kê ở sheet "
@@ -153,7 +158,9 @@ def _findings_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None
                      f.fix, f.value, f.rule_id])
     headers = ["Tệp", "Mã đơn vị", "Tên đơn vị", "Sheet", "Ô", "Mức độ", "Nội dung", "Cách sửa",
                "Giá trị trong ô", "Mã quy tắc"]
-    table(ws, 0, headers, rows, fmts, [24, 9, 20, 11, 6, 8, 48, 36, 10, 14], restyled=True)
+    widths = [24, 9, 20, 11, 6, 8, 48, 36, 10, 14]
+    table(ws, 0, headers, rows, fmts, widths, restyled=True)
+    fit_rows(ws, 0, [headers, *rows], widths)
     print_setup(ws, landscape=True, header_rows=(0, 0))
     for i, f in enumerate(result.report.findings, 1):
         put(ws, i, 5, SEVERITY.get(f.severity, f.severity), fmts.error if f.severity == "error" else fmts.warning)
@@ -163,7 +170,9 @@ def _unusable_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None
     rows = [[o.rel, reason_label(o.reason), o.message, o.unit_code, STATUS_LABELS.get(o.status, o.status)]
             for o in result.outcomes if o.status not in IN_TOTALS]
     headers = ["Tệp", "Lý do", "Chi tiết", "Mã đơn vị", "Tình trạng"]
-    table(ws, 0, headers, rows, fmts, [34, 24, 60, 10, 20])
+    widths = [34, 24, 60, 10, 20]
+    table(ws, 0, headers, rows, fmts, widths)
+    fit_rows(ws, 0, [headers, *rows], widths)
     print_setup(ws, landscape=True, header_rows=(0, 0))
 
 
@@ -177,7 +186,9 @@ def _files_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
                      o.sha256[:12] if o.status != NOT_EXCEL else ""])
     headers = ["Tệp", "Tình trạng", "Dùng để tổng hợp", "Mã đơn vị", "Tên đơn vị", "Lý do", "Số lỗi",
                "Số cảnh báo", "Thời điểm nộp", "Hạn nộp", "Mã băm (SHA-256)"]
-    table(ws, 0, headers, rows, fmts, [30, 18, 8, 9, 24, 22, 6, 8, 15, 9, 13])
+    widths = [30, 18, 8, 9, 24, 22, 6, 8, 15, 9, 13]
+    table(ws, 0, headers, rows, fmts, widths)
+    fit_rows(ws, 0, [headers, *rows], widths)
     print_setup(ws, landscape=True, header_rows=(0, 0))
 
 

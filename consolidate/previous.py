@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 from consolidate.blob import decode_columns
 from consolidate.cells import Formats, put, table
 from consolidate.model import IN_TOTALS
-from consolidate.print_setup import print_setup
+from consolidate.print_setup import fit_rows, print_setup
 from consolidate.summary_sheet import TotalsIndex, column_label, totals_index
 from workbooks.catalog.layout import indicator_layout
 from workbooks.catalog.model import Form, IndicatorSheet
@@ -280,8 +280,9 @@ def write_previous_sheet(ws: Worksheet, result: Consolidation, previous: Previou
         rows.append([text(f"previous.{c.kind}"), c.unit_code, c.unit_name, c.code, stt, label,
                      columns_of.get(c.column, c.column), c.now, c.before, round(ratio, 2)])
     head = 3
-    table(ws, head, headers, rows, fmts, [16, 9, 24, 9, 5, 40, 11, 10, 10, 9],
-          {7: fmts.decimal, 8: fmts.decimal, 9: fmts.decimal})
+    widths = [16, 9, 24, 9, 5, 40, 11, 10, 10, 9]
+    table(ws, head, headers, rows, fmts, widths, {7: fmts.decimal, 8: fmts.decimal, 9: fmts.decimal})
+    fit_rows(ws, head, [headers, *rows], widths)
     if not rows:
         put(ws, head + 1, 0, text("previous.none"), fmts.note)
     print_setup(ws, landscape=True, header_rows=(head, head))

@@ -7,6 +7,8 @@ fixed scale, with the unit columns repeated on every page.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from xlsxwriter.worksheet import Worksheet
 
 from workbooks.messages import text
@@ -44,3 +46,43 @@ def print_setup(ws: Worksheet, *, landscape: bool, header_rows: tuple[int, int] 
         ws.fit_to_pages(1, 0)
     else:
         ws.set_print_scale(READABLE_SCALE)
+
+
+LINE_HEIGHT = 15.0  # points per line of Times New Roman 11
+CHARS_PER_UNIT = 1.4  # characters of Times New Roman 11 per unit of Excel column width (measured on LibreOffice PDFs)
+MAX_LINES = 8
+
+
+def lines_needed(value: object, width: float) -> int:
+    """Lines a wrapped text needs in a column of ``width`` (1 for numbers, blanks and short texts).
+
+    Args:
+        value: the cell value.
+        width: the column width (Excel units).
+
+    Returns:
+        1 to ``MAX_LINES``.
+    """
+    if not isinstance(value, str) or not value:
+        return 1
+    per_line = max(1, int(width * CHARS_PER_UNIT))
+    lines = sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
+    return min(MAX_LINES, lines)
+
+
+def fit_rows(ws: Worksheet, first_row: int, rows: Sequence[Sequence[object]], widths: Sequence[float]) -> None:
+    """Give every data row the height its wrapped texts need.
+
+    LibreOffice (headless) keeps the default height of rows written without one, so wrapped
+    texts would overlap on paper; Excel would fit them only when the row is edited.
+
+    Args:
+        ws: the worksheet.
+        first_row: 0-based row of ``rows[0]``.
+        rows: the values written, from column 0.
+        widths: the column widths.
+    """
+    for i, row in enumerate(rows):
+        lines = max((lines_needed(v, w) for v, w in zip(row, widths, strict=False)), default=1)
+        if lines > 1:
+            ws.set_row(first_row + i, LINE_HEIGHT * lines)

@@ -19,6 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from consolidate.cells import Formats, put
 from consolidate.labels import KIND_METHODS, MEASURE_LABELS
+from consolidate.print_setup import fit_rows
 from workbooks.catalog.layout import indicator_layout, render
 from workbooks.catalog.model import IndicatorSheet, ListSheet
 from workbooks.messages import text
@@ -36,6 +37,7 @@ SPREAD_DECIMALS = 2  # medians, minima, maxima of percentages are written rounde
 LABEL_WIDTH = 46
 LABEL_CHARS = 50  # characters of Times New Roman 11 on one line of the label column
 VALUE_WIDTH = 10.5
+EXPLAIN_WIDTHS = [5, LABEL_WIDTH, 30, 11, 11]  # STT, label, method, code, measure
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,8 @@ def write_indicator_block(ws: Worksheet, row: int, sheet: IndicatorSheet, year: 
     for line in out_lines(sheet):
         if len(line.label) > LABEL_CHARS:
             ws.set_row(row, 15 * math.ceil(len(line.label) / LABEL_CHARS))
+        if explain is not None:
+            fit_rows(explain.ws, row, [[line.stt, line.label, line.method]], EXPLAIN_WIDTHS)
         if line.role == "heading":
             ws.write_string(row, 0, line.stt, fmts.heading_row)
             ws.write_string(row, 1, line.label, fmts.heading_row)
@@ -280,11 +284,10 @@ def _explain_header(explain: Explain, h1: int, h2: int, sheet: IndicatorSheet, y
     heads += [text("explain.n_units", column=column_label(vc, year)) for vc in sheet.columns]
     for c, head in enumerate(heads):
         ws.merge_range(h1, c, h2, c, head, fmts.header)
-    ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, LABEL_WIDTH)
-    ws.set_column(2, 2, 28)
-    ws.set_column(3, 4, 11)
-    ws.set_column(5, len(heads) - 1, VALUE_WIDTH)
+    ws.set_row(h2, 48)
+    for c, width in enumerate(EXPLAIN_WIDTHS):
+        ws.set_column(c, c, width)
+    ws.set_column(len(EXPLAIN_WIDTHS), len(heads) - 1, 13)
 
 
 def _explain_row(explain: Explain, row: int, line: OutLine, sheet: IndicatorSheet, index: TotalsIndex,

@@ -14,7 +14,7 @@ import numpy as np
 from consolidate.cells import MAX_TEXT, Formats, put
 from consolidate.fast_sheet import FastDataWorksheet, column_names
 from consolidate.labels import STATUS_LABELS
-from consolidate.print_setup import print_setup
+from consolidate.print_setup import fit_rows, print_setup
 from consolidate.summary_sheet import column_label
 from workbooks.catalog.layout import indicator_layout
 from workbooks.catalog.model import IndicatorSheet
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from consolidate.run import Consolidation
 
 LEAD = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên", "Tệp", "Tình trạng"]
+LEAD_WIDTHS = [10, 30, 16, 16, 24, 14]
 
 
 def parent_names(result: Consolidation) -> dict[str, str]:
@@ -94,14 +95,12 @@ def write_units_sheet(ws: FastDataWorksheet, result: Consolidation, fmts: Format
         lead_values = [code, name, levels.get(level, level), parents.get(parent, parent), rid,
                        STATUS_LABELS.get(outcome.status, "") if outcome else ""]
         numbers, texts = matrix.numbers[i], matrix.texts[i]
+        fit_rows(ws, r0 + i, [lead_values], LEAD_WIDTHS)
         if not row_xml.write(r0 + i, lead_values, numbers, texts):
             unit_row_by_cell(ws, fmts, r0 + i, base, lead_values, numbers, texts, text_cols, rates)
     ws.freeze_panes(r0, 2)
-    ws.set_column(0, 0, 10)
-    ws.set_column(1, 1, 30)
-    ws.set_column(2, 3, 16)
-    ws.set_column(4, 4, 24)
-    ws.set_column(5, 5, 14)
+    for c, width in enumerate(LEAD_WIDTHS):
+        ws.set_column(c, c, width)
     ws.set_column(base, base + max(0, len(matrix.cells) - 1), 12)
     ws.set_row(h_label, 90)
     if len(agg.units):
