@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "cchc.commands.form",
     "cchc.commands.check",
     "cchc.commands.consolidate",
+    "cchc.commands.report",
     "cchc.commands.addin",
 )
 DEBUG_FLAG = "--debug"

@@ -1,29 +1,41 @@
-"""The "Biểu đồ" sheet: submission status by level, on-time rates by unit (native Excel charts).
+"""The chart sheets (native Excel charts), each readable at 400 units and set up for A4.
 
-Each chart reads a small table written on the same sheet, so people can check the numbers.
+- "Biểu đồ": submission status by level (stacked columns).
+- "Biểu đồ theo cấp": the on-time rate of the form's first on-time ratio, for the province,
+  each level and each parent unit (bars); and the share of list rows on time, likewise.
+- "Biểu đồ theo đơn vị": the ``EXTREMES`` lowest and highest units on that rate (all units
+  when there are at most twice as many).
+
+Each chart reads a small table written beside it, so people can check the numbers; every
+figure is one of the consolidation's totals or one unit's own value.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from consolidate.aggregate import ALL_GROUPS
 from consolidate.cells import Formats, put
 from consolidate.labels import SUBMISSION_LABELS
+from consolidate.print_setup import print_setup
+from consolidate.summary_page import summary_scopes
+from consolidate.summary_sheet import totals_index
 from workbooks.catalog.layout import render
 from workbooks.catalog.model import IndicatorSheet, ListSheet
+from workbooks.messages import text
 from workbooks.reader.parse import clean_text
 from workbooks.registry import known_levels
 
 if TYPE_CHECKING:
     from consolidate.model import Consolidation
 
-MAX_UNITS_IN_CHART = 150
+EXTREMES = 15
 _COLORS = {"on_time": "#70AD47", "submitted": "#5B9BD5", "late": "#FFC000", "errors_excluded": "#ED7D31",
            "missing": "#A5A5A5"}
+Bars = list[tuple[str, float]]
 
 
 def _quote(name: str) -> str:
@@ -56,13 +68,20 @@ def _status_by_level(wb: Workbook, ws: Worksheet, result: Consolidation, fmts: F
     chart.set_title({"name": "Tình trạng nộp báo cáo theo cấp"})
     chart.set_y_axis({"name": "Số đơn vị", "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 720, "height": 360})
-    ws.insert_chart(row, len(used) + 2, chart)
-    return max(last + 2, row + 20)
+    chart.set_size({"width": 620, "height": 340})
+    ws.insert_chart(last + 2, 0, chart)
+    return last + 22
 
 
-def _ontime_indicator(result: Consolidation) -> tuple[str, str, str] | None:
-    """(code, value column, label) of the first ratio about files resolved on time."""
+def ontime_indicator(result: Consolidation) -> tuple[str, str, str] | None:
+    """(code, value column, label) of the form's first ratio about files resolved on time.
+
+    Args:
+        result: the consolidation.
+
+    Returns:
+        The cell and its label, or None when the form has no such ratio.
+    """
     for sheet in result.form.sheets:
         if not isinstance(sheet, IndicatorSheet):
             continue
@@ -76,97 +95,154 @@ def _ontime_indicator(result: Consolidation) -> tuple[str, str, str] | None:
     return None
 
 
-def chart_values(values: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the values frame the charts read (the rates), in their order.
-
-    Args:
-        values: the values of the returns used.
-
-    Returns:
-        The rate rows.
-    """
-    return values[values["kind"] == "rate"]
-
-
-def _per_unit_rates(result: Consolidation) -> tuple[str, list[tuple[str, float]]] | None:
-    found = _ontime_indicator(result)
-    if found is None:
-        return None
-    code, key, label = found
-    v = chart_values(result.values)
-    part = v[(v["code"] == code) & (v["column"] == key)].dropna(subset=["number"])
-    names = result.aggregates.units["unit_name"].to_dict()
-    return label, [(names.get(rid, rid), float(n)) for rid, n in zip(part["return_id"], part["number"], strict=True)
-                   if rid in names]
+def _scope_rates(result: Consolidation, code: str, key: str) -> Bars:
+    """The rate of one cell for the province, each level and each parent (from the totals)."""
+    by_level, parents = summary_scopes(result)
+    index = totals_index(result.aggregates.totals)
+    bars = []
+    for scope, scope_code, label in [*by_level, *parents]:
+        value = index.get((scope, scope_code, code, key, "rate"))
+        if value is not None and value == value:
+            bars.append((label, float(value)))
+    return bars
 
 
-def _list_ontime(result: Consolidation) -> tuple[str, list[tuple[str, float]]] | None:
+def _list_scope_shares(result: Consolidation) -> tuple[str, Bars] | None:
+    """Share of list rows carrying the first choice (e.g. "Đúng hạn"), per scope, from the list counts."""
+    counts = result.aggregates.list_counts
+    by_level, parents = summary_scopes(result)
     for sheet in result.form.sheets:
         if not isinstance(sheet, ListSheet):
             continue
         col = next((c for c in sheet.columns if c.type == "choice" and c.choices), None)
-        frame = result.aggregates.lists.get(sheet.id)
-        if col is None or frame is None or frame.empty:
+        if col is None:
             continue
-        first = col.choices[0]
-        filled = frame[frame[col.key].fillna("") != ""]
-        hits = (filled[col.key] == first).astype(float) * 100
-        share = hits.groupby(filled["unit_name"], sort=False).mean()
-        return f"{sheet.name}: tỷ lệ dòng '{first}' trên số dòng có ghi '{col.label}' (%)", list(share.items())
+        mine = counts[(counts["sheet_id"] == sheet.id) & (counts["group"] == ALL_GROUPS)
+                      & (counts["column"] == col.key)]
+        index = {(s, c, v): n for s, c, v, n in zip(mine["scope"], mine["scope_code"], mine["value"], mine["rows"],
+                                                     strict=True)}
+        bars = []
+        for scope, scope_code, label in [*by_level, *parents]:
+            filled = sum(index.get((scope, scope_code, v), 0) for v in col.choices)
+            if filled:
+                bars.append((label, 100.0 * index.get((scope, scope_code, col.choices[0]), 0) / filled))
+        title = text("chart.list_share_title", sheet=sheet.name, choice=col.choices[0], column=col.label)
+        return title, bars
     return None
 
 
-def _bar_chart(wb: Workbook, ws: Worksheet, row: int, title: str, data: list[tuple[str, float]],
-               fmts: Formats, province: Any = None) -> int:
-    data = sorted(data, key=lambda x: x[1])
-    shown = data[:MAX_UNITS_IN_CHART]
-    note = "" if len(data) <= MAX_UNITS_IN_CHART else f" ({MAX_UNITS_IN_CHART} đơn vị thấp nhất)"
-    ws.write_string(row, 0, title + note, fmts.bold)
+def unit_rates(result: Consolidation, code: str, key: str) -> Bars:
+    """Each unit's own rate in one cell (unit name, %), as the unit's return gives it.
+
+    Args:
+        result: the consolidation.
+        code: the value code.
+        key: the value column.
+
+    Returns:
+        (unit name, rate) for every unit used that has the rate.
+    """
+    v = result.values
+    part = v[(v["kind"] == "rate") & (v["code"] == code) & (v["column"] == key)].dropna(subset=["number"])
+    names = result.aggregates.units["unit_name"].to_dict()
+    return [(names[rid], float(n)) for rid, n in zip(part["return_id"], part["number"], strict=True) if rid in names]
+
+
+def extremes(bars: Bars, n: int = EXTREMES) -> list[tuple[str, str, float]]:
+    """The ``n`` lowest and ``n`` highest bars (all of them, lowest first, when at most ``2n``).
+
+    Args:
+        bars: (name, value).
+        n: how many at each end.
+
+    Returns:
+        (group label, name, value), lowest first.
+    """
+    ordered = sorted(bars, key=lambda b: (b[1], b[0]))
+    if len(ordered) <= 2 * n:
+        return [("", name, value) for name, value in ordered]
+    low, high = text("chart.lowest"), text("chart.highest")
+    return [(low, name, value) for name, value in ordered[:n]] + [(high, name, value) for name, value in ordered[-n:]]
+
+
+def _bar_chart(wb: Workbook, ws: Worksheet, row: int, title: str, rows: list[tuple[str, str, float]],
+               fmts: Formats, first_header: str) -> int:
+    """A table (group, name, %) and a horizontal bar chart of it below; returns the next free row."""
+    ws.merge_range(row, 0, row, 6, title, fmts.bold_wrap)
+    ws.set_row(row, 30)
     head = row + 1
-    ws.write_string(head, 0, "Đơn vị", fmts.header)
-    ws.write_string(head, 1, "Tỷ lệ (%)", fmts.header)
-    for i, (name, value) in enumerate(shown, head + 1):
-        put(ws, i, 0, name, fmts.cell)
-        put(ws, i, 1, value, fmts.cell, fmts.percent)
-    last = head + len(shown)
-    if shown:
-        chart = wb.add_chart({"type": "bar"})
-        sheet = _quote(ws.get_name())
-        chart.add_series({"name": "Tỷ lệ (%)", "categories": f"={sheet}!$A${head + 2}:$A${last + 1}",
-                          "values": [ws.get_name(), head + 1, 1, last, 1], "fill": {"color": "#5B9BD5"},
-                          "gap": 40})
-        name = title + note
-        if province is not None:
-            name += f" — toàn tỉnh {province:.2f}%"
-        chart.set_title({"name": name, "name_font": {"size": 11}})
-        chart.set_x_axis({"min": 0, "max": 100, "major_gridlines": {"visible": True}})
-        chart.set_y_axis({"num_font": {"size": 8}, "reverse": True})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": 760, "height": max(300, min(3000, 60 + 16 * len(shown)))})
-        ws.insert_chart(row, 3, chart)
-    return last + max(3, (60 + 16 * len(shown)) // 20 - len(shown) + 2)
+    for c, label in enumerate((text("chart.rank"), first_header, text("chart.rate"))):
+        ws.write_string(head, c, label, fmts.header)
+    for i, (group, name, value) in enumerate(rows, head + 1):
+        put(ws, i, 0, group, fmts.cell)
+        put(ws, i, 1, name, fmts.cell)
+        put(ws, i, 2, round(value, 2), fmts.cell, fmts.percent)
+    last = head + len(rows)
+    if not rows:
+        return last + 2
+    chart = wb.add_chart({"type": "bar"})
+    sheet = _quote(ws.get_name())
+    chart.add_series({"name": text("chart.rate"), "categories": f"={sheet}!$B${head + 2}:$B${last + 1}",
+                      "values": [ws.get_name(), head + 1, 2, last, 2], "fill": {"color": "#5B9BD5"}, "gap": 40})
+    chart.set_title({"name": title, "name_font": {"size": 10}})
+    chart.set_x_axis({"min": 0, "max": 100, "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"num_font": {"size": 8}, "reverse": True})
+    chart.set_legend({"none": True})
+    height = 80 + 17 * len(rows)
+    chart.set_size({"width": 560, "height": height})
+    ws.insert_chart(head, 4, chart, {"x_offset": 8})
+    return max(last, head + height // 20) + 2
 
 
 def write_charts(wb: Workbook, ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
-    """Fill the chart sheet: status by level, then on-time rates by unit when the form has them.
+    """Fill "Biểu đồ" (status by level) and add the rate chart sheets when the form has rates.
 
     Args:
         wb: the workbook.
-        ws: the chart sheet.
+        ws: the first chart sheet ("Biểu đồ").
         result: the consolidation.
         fmts: the formats.
     """
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 8, 12)
-    row = _status_by_level(wb, ws, result, fmts, 0)
-    rates = _per_unit_rates(result)
-    if rates is not None:
-        label, data = rates
-        code, key, _ = _ontime_indicator(result)  # type: ignore[misc]
-        province = result.aggregates.value(code, key, "rate")
-        row = _bar_chart(wb, ws, row, f"Tỷ lệ đúng hạn theo đơn vị: {label}", data, fmts,
-                         None if province != province else province)
-    lists = _list_ontime(result)
-    if lists is not None:
-        label, data = lists
-        _bar_chart(wb, ws, row, label, data, fmts)
+    for sheet in (ws,):
+        sheet.set_column(0, 0, 34)
+        sheet.set_column(1, 8, 12)
+    _status_by_level(wb, ws, result, fmts, 0)
+    print_setup(ws, landscape=False)
+    found = ontime_indicator(result)
+    shares = _list_scope_shares(result)
+    if found is None and shares is None:
+        return
+    by_scope = wb.add_worksheet(text("chart.sheet_scope"))
+    _chart_columns(by_scope)
+    row = 0
+    if found is not None:
+        code, key, label = found
+        what = text("chart.parent_word") if summary_scopes(result)[1] else text("chart.level_word")
+        bars = [("", name, value) for name, value in _scope_rates(result, code, key)]
+        row = _bar_chart(wb, by_scope, row, text("chart.by_scope_title", label=label, what=what), bars, fmts,
+                         text("chart.scope"))
+        by_scope.set_h_pagebreaks([row])
+    if shares is not None:
+        title, bars_list = shares
+        _bar_chart(wb, by_scope, row, title, [("", n, v) for n, v in bars_list], fmts, text("chart.scope"))
+    print_setup(by_scope, landscape=True)
+    if found is not None:
+        code, key, label = found
+        per_unit = unit_rates(result, code, key)
+        chosen = extremes(per_unit)
+        title = (text("chart.extremes_title", label=label, n=EXTREMES) if len(per_unit) > 2 * EXTREMES
+                 else text("chart.extremes_all_title", label=label))
+        by_unit = wb.add_worksheet(text("chart.sheet_extremes"))
+        _chart_columns(by_unit)
+        _bar_chart(wb, by_unit, 0, title, chosen, fmts, text("chart.unit"))
+        print_setup(by_unit, landscape=True)
+
+
+def _chart_columns(ws: Worksheet) -> None:
+    ws.set_column(0, 0, 9)
+    ws.set_column(1, 1, 34)
+    ws.set_column(2, 2, 9)
+    ws.set_column(3, 3, 2)
+
+
+__all__ = ["EXTREMES", "extremes", "ontime_indicator", "unit_rates", "write_charts"]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the reading workers import this module: no pandas, validato
     import pandas as pd
 
     from consolidate.aggregate import Aggregates
+    from consolidate.previous import PreviousRound
     from validators import Report
     from workbooks.catalog.model import Form
     from workbooks.registry import Registry, Unit
@@ -183,6 +184,7 @@ class Options:
             the times the workbooks carry.
         data_format: tidy data as ``parquet`` or ``csv`` (``none``: not written).
         write: write the workbook and the tidy data (False: compute only).
+        previous: last round's tong_hop.xlsx or store, compared with this round (``--previous``).
     """
 
     folder: Path
@@ -197,6 +199,7 @@ class Options:
     received: Path | None = None
     data_format: str = "parquet"
     write: bool = True
+    previous: Path | None = None
 
     @property
     def out_path(self) -> Path:
@@ -285,6 +288,7 @@ class Consolidation:
     store_path: Path | None = None
     run_id: int = 0
     generated_at: datetime = field(default_factory=datetime.now)
+    previous: PreviousRound | None = None  # last round's figures (``--previous``)
 
     @property
     def used(self) -> list[FileOutcome]:

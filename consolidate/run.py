@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from consolidate.previous import PreviousRound
     from validators import Report
 
 __all__ = ["ConsolidateError", "Consolidation", "Options", "consolidate", "run"]
@@ -112,6 +113,7 @@ class _Steps:
         self.form, self.registry = _inputs(opts)
         self.year = opts.period or self.form.period.default_year
         self.received = load_received(opts.received)
+        self.previous = _load_previous(opts.previous) if opts.previous is not None else None
         self.n_read = self.n_cached = self.run_id = 0
         self.tie_notes: dict[str, str] = {}
 
@@ -205,7 +207,8 @@ class _Steps:
             return Consolidation(self.form, self.registry, self.year, self.opts.folder, self.opts.include_errors,
                                  self.opts.deadline, outcomes, report, values, aggregates,
                                  _unit_statuses(self.form, self.registry, outcomes), where, self.n_read,
-                                 self.n_cached, self.timings, store_path=self.opts.store_path, run_id=self.run_id)
+                                 self.n_cached, self.timings, store_path=self.opts.store_path, run_id=self.run_id,
+                                 previous=self.previous)
 
     def write(self, result: Consolidation) -> None:
         """The workbook and the tidy data."""
@@ -216,6 +219,16 @@ class _Steps:
         """What became of every file, in the store's history of runs."""
         with self.timed("store"):
             db.finish_run(self.run_id, result.outcomes, self.n_read)
+
+
+def _load_previous(path: Path) -> PreviousRound:
+    """Last round (``--previous``), or ConsolidateError saying why not."""
+    from consolidate.previous import PreviousError, load_previous
+
+    try:
+        return load_previous(path)
+    except PreviousError as exc:
+        raise ConsolidateError(str(exc)) from exc
 
 
 def _inputs(opts: Options) -> tuple[Form, Registry]:

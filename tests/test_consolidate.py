@@ -38,6 +38,7 @@ from consolidate.aggregate import SCOPE_ALL, SCOPE_LEVEL, SCOPE_PARENT
 from consolidate.model import Consolidation
 from consolidate.output import (
     CHARTS_SHEET,
+    EXPLAIN_SHEET,
     FILES_SHEET,
     FINDINGS_SHEET,
     MISSING_SHEET,
@@ -258,8 +259,10 @@ def test_errors_left_out_by_default(run_default: Consolidation, sim: SimulationT
     used = {o.unit_code for o in run_default.used}
     assert used and used.isdisjoint(broke_rules)
     check_totals(run_default, form, [sim.units[c] for c in used])
-    statement = openpyxl.load_workbook(run_default.out, read_only=True)[SUMMARY_SHEET]["A3"].value
-    assert "Không tính" in statement and "--include-errors" in statement
+    wb = openpyxl.load_workbook(run_default.out, read_only=True)
+    assert "Không tính" in wb[SUMMARY_SHEET]["A3"].value  # the printed sheet names no command-line option …
+    assert "--include-errors" not in wb[SUMMARY_SHEET]["A3"].value
+    assert "--include-errors" in wb[EXPLAIN_SHEET]["A4"].value  # … its explanation does
 
 
 def test_every_file_and_unit_accounted_for(run_all: Consolidation, sim: SimulationTruth) -> None:
@@ -474,12 +477,14 @@ def test_newer_file_beside_the_old_one_wins(sim: SimulationTruth, registry_path:
 # --------------------------------------------------------------------------- 4. the workbook
 
 
-def _summary_rows(ws) -> tuple[dict[tuple[str, str], list], dict[str, int]]:
-    """Rows of the "Tổng hợp" sheet keyed by (code, measure), and the header columns of the first table."""
+def _summary_rows(ws, explain) -> tuple[dict[tuple[str, str], list], dict[str, int]]:
+    """Rows of the "Tổng hợp" sheet keyed by (code, measure) as "Giải thích số liệu" names them on the
+    same row, and the header columns of the first table."""
     rows = list(ws.iter_rows(values_only=True))
-    header_at = next(i for i, r in enumerate(rows) if CODE_HEADER in r)
+    explained = list(explain.iter_rows(values_only=True))
+    header_at = next(i for i, r in enumerate(explained) if CODE_HEADER in r)
     header, sub = rows[header_at], rows[header_at + 1]
-    code_col, measure_col = header.index(CODE_HEADER), header.index(MEASURE_HEADER)
+    code_col, measure_col = explained[header_at].index(CODE_HEADER), explained[header_at].index(MEASURE_HEADER)
     columns = {}
     current = None
     for i, (top, below) in enumerate(zip(header, sub, strict=False)):
@@ -487,9 +492,9 @@ def _summary_rows(ws) -> tuple[dict[tuple[str, str], list], dict[str, int]]:
         if below:
             columns[f"{current}|{below}"] = i
     keyed = {}
-    for r in rows[header_at + 2:]:
-        if len(r) > measure_col and r[code_col] and r[measure_col]:
-            keyed.setdefault((r[code_col], r[measure_col]), list(r))
+    for r, e in zip(rows[header_at + 2:], explained[header_at + 2:], strict=False):
+        if len(e) > measure_col and e[code_col] and e[measure_col]:
+            keyed.setdefault((e[code_col], e[measure_col]), list(r))
     return keyed, columns
 
 
@@ -527,18 +532,19 @@ def test_workbook_sheets_totals_and_charts(formula_round: Consolidation, form: F
     for name in expected:
         assert name in wb.sheetnames
     assert PARENT_SHEET in wb.sheetnames  # the test registry has three parents (province, two districts)
-    parent_keyed, parent_cols = _summary_rows(wb[PARENT_SHEET])
+    parent_keyed, parent_cols = _summary_rows(wb[PARENT_SHEET], wb[EXPLAIN_SHEET])
     h01 = parent_cols["Năm 2024|UBND huyện Thử Một"]
     assert parent_keyed[("I.1.a", "sum")][h01] == formula_round.aggregates.value("I.1.a", "year", "sum",
                                                                                  SCOPE_PARENT, "H01")
-    keyed, columns = _summary_rows(wb[SUMMARY_SHEET])
+    keyed, columns = _summary_rows(wb[SUMMARY_SHEET], wb[EXPLAIN_SHEET])
     agg = formula_round.aggregates
     col_2024 = columns["Năm 2024|Toàn tỉnh"]
     col_2023 = columns["Năm 2023|Toàn tỉnh"]
     for (code, measure), col_key, col in [(("I.1.a", "sum"), "year", col_2024), (("II.2.4.a", "rate"), "year", col_2024),
                                           (("II.2.4.a:den", "sum"), "prev_year", col_2023),
                                           (("II.3.1.d", "median"), "year", col_2024)]:
-        assert keyed[(code, measure)][col] == pytest.approx(agg.value(code, col_key, measure), rel=1e-12)
+        shown = round(agg.value(code, col_key, measure), 2) if measure == "median" else agg.value(code, col_key, measure)
+        assert keyed[(code, measure)][col] == pytest.approx(shown, rel=1e-12)
     choice = next(ind for s in form.sheets if isinstance(s, IndicatorSheet) for ind in s.indicators
                   if ind.kind == "choice")
     for c in choice.choices:

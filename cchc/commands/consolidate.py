@@ -18,7 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cchc.commands.common import add_command, console, parse_date
 from consolidate.model import ConsolidateError, Options
+from consolidate.previous import previous_summary
 from consolidate.report import print_summary
+from workbooks.messages import text
 from consolidate.run import run as run_consolidation
 
 EXIT_OK = 0
@@ -64,7 +66,8 @@ def options_of(args: argparse.Namespace) -> Options:
     return Options(Path(args.folder), args.form, Path(args.registry), Path(args.out),
                    store=Path(args.store) if args.store else None, jobs=args.jobs,
                    include_errors=args.include_errors, deadline=args.deadline, period=args.period,
-                   received=Path(args.received) if args.received else None, data_format=args.data_format)
+                   received=Path(args.received) if args.received else None, data_format=args.data_format,
+                   previous=Path(args.previous) if args.previous else None)
 
 
 @contextmanager
@@ -101,7 +104,11 @@ def run(args: argparse.Namespace) -> int:
     except ConsolidateError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return exc.exit_code
-    print_summary(result, Console())
+    console = Console()
+    print_summary(result, console)
+    line = previous_summary(result)
+    if line:
+        console.print(line)
     return EXIT_OK
 
 
@@ -130,6 +137,7 @@ def register(sub) -> None:
     p.add_argument("--deadline", type=parse_date, metavar="NGÀY",
                    help="hạn nộp (ngày/tháng/năm): báo cáo nhận sau ngày này là trễ hạn")
     p.add_argument("--period", type=int, metavar="NĂM", help="năm báo cáo (mặc định theo biểu mẫu)")
+    p.add_argument("--previous", metavar="TỆP", help=text("previous.arg"))
     p.add_argument("--received", metavar="TỆP_CSV",
                    help="danh sách thời điểm nhận từng tệp (CSV, ví dụ xuất từ hộp thư: cột tep hoặc sha256 và "
                    "cột thoi_diem_nhan); mặc định dùng thời điểm lưu ghi trong tệp Excel, không dùng thời gian "

@@ -439,8 +439,8 @@ def load_form(path: str | Path) -> Form:
 
 
 def form_paths(directory: Path = FORMS_DIR) -> list[Path]:
-    """The shipped form files, sorted by name."""
-    return sorted(directory.glob("*.yaml"))
+    """The shipped form files, sorted by name (a form's report outline, ``*.report.yaml``, is not a form)."""
+    return sorted(p for p in directory.glob("*.yaml") if not p.name.endswith(".report.yaml"))
 
 
 @cache
