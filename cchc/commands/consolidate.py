@@ -20,8 +20,8 @@ from cchc.commands.common import add_command, console, parse_date
 from consolidate.model import ConsolidateError, Options
 from consolidate.previous import previous_summary
 from consolidate.report import print_summary
-from workbooks.messages import text
 from consolidate.run import run as run_consolidation
+from workbooks.messages import text
 
 EXIT_OK = 0
 
