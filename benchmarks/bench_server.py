@@ -40,7 +40,7 @@ from workbooks.writer import UnitInfo, generate_workbook  # noqa: E402
 try:  # the simulator's package (moved out of workbooks/ on main)
     from simulate import plausible_prefill
 except ImportError:
-    from workbooks.simulate import plausible_prefill
+    from simulate import plausible_prefill
 
 
 def _free_port() -> int:

@@ -18,9 +18,9 @@ import openpyxl
 import pytest
 from conftest import run_cchc
 from test_print import province_registry
-from workbooks.simulate import SimulationTruth, simulate_round
 
 from consolidate.summary_page import SUMMARY_SHEET
+from simulate import SimulationTruth, simulate_round
 from workbooks.catalog.loader import get_form
 from workbooks.catalog.model import IndicatorSheet
 from workbooks.messages import text

@@ -16,11 +16,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import ROOT, run_cchc
-from workbooks.simulate import SimulationTruth, simulate_round
 
 from consolidate.charts import EXTREMES
 from consolidate.output import CHARTS_SHEET, MISSING_SHEET, STATUS_SHEET, UNITS_SHEET
 from consolidate.summary_page import EXPLAIN_SHEET, SUMMARY_SHEET
+from simulate import SimulationTruth, simulate_round
 from workbooks.catalog.loader import get_form
 from workbooks.registry import Unit, load_registry, write_registry
 
