@@ -27,6 +27,7 @@ from workbooks.catalog.yaml_reader import (  # noqa: F401 - re-exported: the loa
     load_yaml,
     no_duplicates,
 )
+from workbooks.messages import text
 
 FORMS_DIR = Path(str(resources.files("workbooks") / "forms"))
 
@@ -53,13 +54,13 @@ def load_form(path: str | Path) -> Form:
     try:
         data = load_yaml(raw_bytes.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise r.fail("tệp", f"không đọc được YAML: {exc}") from exc
+        raise r.fail("tệp", text("catalog.yaml", error=str(exc))) from exc
     d = r.mapping(data, "form", _FORM_KEYS,
                   {"id", "version", "title", "province", "year", "source", "period", "sheets"})
     if not ID_PATTERN.match(str(d["id"])):
-        raise r.fail("id", "id biểu mẫu chỉ gồm chữ thường, số, gạch ngang")
+        raise r.fail("id", text("catalog.form_id"))
     if not isinstance(d["sheets"], list) or not d["sheets"]:
-        raise r.fail("sheets", "biểu mẫu cần ít nhất một sheet")
+        raise r.fail("sheets", text("catalog.no_sheet"))
     sheets = tuple(parse_sheet(r, s, i) for i, s in enumerate(d["sheets"]))
     no_duplicates(r, [s.id for s in sheets], "sheets", "id sheet")
     no_duplicates(r, [s.name for s in sheets], "sheets", "tên sheet")

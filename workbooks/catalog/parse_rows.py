@@ -24,7 +24,7 @@ from workbooks.messages import text
 def parse_period(r: Reader, data: Any) -> Period:
     d = r.mapping(data, "period", {"default_year", "label", "start", "end", "deadline"}, {"default_year"})
     if not isinstance(d["default_year"], int):
-        raise r.fail("period.default_year", "phải là số năm, ví dụ 2024")
+        raise r.fail("period.default_year", text("catalog.year"))
     return Period(
         default_year=d["default_year"],
         label=r.text(d, "label", "period", "Năm {year}"),
@@ -36,14 +36,14 @@ def parse_period(r: Reader, data: Any) -> Period:
 
 def parse_choices(r: Reader, raw: Any, entry: str) -> tuple[Choice, ...]:
     if not raw or not isinstance(raw, list):
-        raise r.fail(entry, "danh sách lựa chọn (choices) trống")
+        raise r.fail(entry, text("catalog.choices_empty"))
     out = []
     for i, item in enumerate(raw):
         d = r.mapping(item, f"{entry}.choices[{i}]", {"code", "label"}, {"code", "label"})
         out.append(Choice(code=d["code"], label=str(d["label"]).strip()))
     codes = [c.code for c in out]
     if len(set(codes)) != len(codes):
-        raise r.fail(entry, f"mã lựa chọn bị trùng: {codes}")
+        raise r.fail(entry, text("catalog.choices_duplicate", codes=codes))
     return tuple(out)
 
 
@@ -63,26 +63,26 @@ def parse_indicator(r: Reader, d: dict, entry: str) -> Indicator:
     code = str(d["code"]).strip()
     entry = f"{entry} (mã {code})"
     if not CODE_PATTERN.match(code):
-        raise r.fail(entry, "mã chỉ gồm chữ, số, dấu chấm, gạch dưới, gạch ngang")
+        raise r.fail(entry, text("catalog.code_chars"))
     kind = d["kind"]
     if kind not in declarable():
-        raise r.fail(entry, f"loại '{kind}' không hợp lệ; có {sorted(declarable())}")
+        raise r.fail(entry, text("catalog.kind", kind=kind, kinds=", ".join(declarable())))
     spec = kind_of(kind)
     coded = spec.parse == "choice"
     choices = parse_choices(r, d.get("choices"), entry) if coded else ()
     if not coded and d.get("choices"):
-        raise r.fail(entry, "chỉ loại 'choice' mới có choices")
+        raise r.fail(entry, text("catalog.choices_not_choice"))
     numerator = denominator = None
     if spec.ratio:
         if "numerator" not in d or "denominator" not in d:
-            raise r.fail(entry, "loại 'ratio' cần numerator và denominator")
+            raise r.fail(entry, text("catalog.ratio_sides"))
         numerator = parse_ratio_side(r, d["numerator"], f"{entry}.numerator")
         denominator = parse_ratio_side(r, d["denominator"], f"{entry}.denominator")
     parts = None
     if d.get("parts") is not None:
         p = r.mapping(d["parts"], f"{entry}.parts", {"codes", "rule"}, {"codes", "rule"})
         if p["rule"] not in {"sum", "at_most"} or not p["codes"]:
-            raise r.fail(entry, "parts cần codes (không trống) và rule: sum | at_most")
+            raise r.fail(entry, text("catalog.parts"))
         parts = Part(codes=tuple(str(c) for c in p["codes"]), rule=p["rule"])
     required, required_levels = parse_required(r, d, entry, kind)
     display, decimals = parse_display(r, d, entry, kind)
@@ -118,9 +118,9 @@ def parse_rule(r: Reader, d: Any, entry: str, scope: str, sheet: str | None = No
     d = r.mapping(d, entry, allowed, {"id", "left", "op", "right", "severity", "message"})
     entry = f"{entry} ({d['id']})"
     if d["op"] not in OPERATORS:
-        raise r.fail(entry, f"toán tử '{d['op']}' không hợp lệ; có {sorted(OPERATORS)}")
+        raise r.fail(entry, text("catalog.operator", op=d["op"], ops=" ".join(sorted(OPERATORS))))
     if d["severity"] not in {"error", "warning"}:
-        raise r.fail(entry, "severity phải là error hoặc warning")
+        raise r.fail(entry, text("catalog.severity"))
 
     def refs(value: Any, side: str) -> tuple[tuple[str, ...], float]:
         items = value if isinstance(value, list) else [value]
@@ -152,23 +152,23 @@ def parse_rule(r: Reader, d: Any, entry: str, scope: str, sheet: str | None = No
 
 def parse_value_columns(r: Reader, raw: Any, entry: str) -> tuple[ValueColumn, ...]:
     if not raw or not isinstance(raw, list):
-        raise r.fail(entry, "cần ít nhất một cột số liệu (columns)")
+        raise r.fail(entry, text("catalog.no_value_column"))
     cols = []
     for i, item in enumerate(raw):
         e = f"{entry}.columns[{i}]"
         d = r.mapping(item, e, {"key", "label", "group", "compute"}, {"key", "label"})
         if not KEY_PATTERN.match(str(d["key"])):
-            raise r.fail(e, "khóa cột chỉ gồm chữ thường, số, gạch dưới")
+            raise r.fail(e, text("catalog.column_key"))
         ratio = None
         if d.get("compute") is not None:
             c = r.mapping(d["compute"], f"{e}.compute", {"ratio"}, {"ratio"})
             if not isinstance(c["ratio"], list) or len(c["ratio"]) != 2:
-                raise r.fail(e, "compute.ratio cần [cột tử số, cột mẫu số]")
+                raise r.fail(e, text("catalog.compute_ratio"))
             ratio = (str(c["ratio"][0]), str(c["ratio"][1]))
         cols.append(ValueColumn(d["key"], r.text(d, "label", e), d.get("group"), ratio))
     keys = [c.key for c in cols]
     no_duplicates(r, keys, entry, "khóa cột")
     for col in cols:
         if col.compute_ratio and not set(col.compute_ratio) <= set(keys) - {col.key}:
-            raise r.fail(f"{entry}.{col.key}", f"cột tính toán nhắc cột không có: {col.compute_ratio}")
+            raise r.fail(f"{entry}.{col.key}", text("catalog.compute_unknown", columns=list(col.compute_ratio)))
     return tuple(cols)

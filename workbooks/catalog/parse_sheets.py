@@ -35,10 +35,10 @@ def parse_indicator_sheet(r: Reader, d: dict, entry: str) -> IndicatorSheet:
             ind = parse_indicator(r, r.mapping(raw, e, INDICATOR_KEYS, set()), e)
             unknown = set(ind.columns) - {c.key for c in columns}
             if unknown:
-                raise r.fail(f"{e} (mã {ind.code})", f"cột không có trong sheet: {sorted(unknown)}")
+                raise r.fail(f"{e} (mã {ind.code})", text("catalog.row_columns", columns=sorted(unknown)))
             rows.append(ind)
     if not any(isinstance(x, Indicator) for x in rows):
-        raise r.fail(entry, "sheet chỉ tiêu không có dòng số liệu nào")
+        raise r.fail(entry, text("catalog.no_rows"))
     col_rules = tuple(
         parse_rule(r, x, f"{entry}.column_rules[{i}]", "columns", d["id"])
         for i, x in enumerate(d.get("column_rules") or [])
@@ -46,7 +46,7 @@ def parse_indicator_sheet(r: Reader, d: dict, entry: str) -> IndicatorSheet:
     keys = {c.key for c in columns}
     for rule in col_rules:
         if not set(rule.left + rule.right) <= keys:
-            raise r.fail(f"{entry}.column_rules ({rule.id})", "quy tắc nhắc cột không có trong sheet")
+            raise r.fail(f"{entry}.column_rules ({rule.id})", text("catalog.column_rule_unknown"))
     return IndicatorSheet(
         id=d["id"], name=r.text(d, "name", entry), title=r.text(d, "title", entry),
         columns=columns, rows=tuple(rows), subtitle=r.text(d, "subtitle", entry),
@@ -68,19 +68,19 @@ def parse_list_sheet(r: Reader, d: dict, entry: str) -> ListSheet:
         if dates_from and (c["type"] != "date" or not DAY.fullmatch(dates_from)):
             raise r.fail(e, text("forms.catalog.dates_from"))
         if c["type"] not in LIST_TYPES:
-            raise r.fail(e, f"kiểu cột '{c['type']}' không hợp lệ; có {sorted(LIST_TYPES)}")
+            raise r.fail(e, text("catalog.list_type", type=c["type"], types=", ".join(sorted(LIST_TYPES))))
         if not KEY_PATTERN.match(str(c["key"])):
             raise r.fail(e, "khóa cột chỉ gồm chữ thường, số, gạch dưới")
         choices = tuple(str(x) for x in (c.get("choices") or ()))
         if c["type"] == "choice" and (not choices or len(set(choices)) != len(choices)):
-            raise r.fail(e, "cột lựa chọn cần danh sách choices không trống, không trùng")
+            raise r.fail(e, text("catalog.list_choices"))
         if any("," in x for x in choices):
-            raise r.fail(e, "lựa chọn không được chứa dấu phẩy (Excel dùng dấu phẩy để tách danh sách chọn)")
+            raise r.fail(e, text("catalog.list_choice_comma"))
         cols.append(ListColumn(c["key"], r.text(c, "label", e), c["type"],
                                bool(c.get("required", False)), choices, c.get("width"),
                                r.text(c, "help", e), dates_from))
     if not cols:
-        raise r.fail(entry, "danh sách cần ít nhất một cột")
+        raise r.fail(entry, text("catalog.list_no_column"))
     no_duplicates(r, [c.key for c in cols], entry, "khóa cột")
     groups = []
     for i, raw in enumerate(d.get("groups") or []):
@@ -96,14 +96,14 @@ def parse_list_sheet(r: Reader, d: dict, entry: str) -> ListSheet:
         w = r.mapping(x["when"], f"{e}.when", {"column", "equals"}, {"column", "equals"})
         req = tuple(x["require"] if isinstance(x["require"], list) else [x["require"]])
         if w["column"] not in keys or not set(req) <= keys:
-            raise r.fail(f"{e} ({x['id']})", "quy tắc dòng nhắc cột không có trong danh sách")
+            raise r.fail(f"{e} ({x['id']})", text("catalog.row_rule_unknown"))
         if x["severity"] not in {"error", "warning"}:
             raise r.fail(e, "severity phải là error hoặc warning")
         rules.append(RowRule(str(x["id"]), w["column"], str(w["equals"]), req, x["severity"],
                              r.text(x, "message", e), r.text(x, "fix", e)))
     rows = d.get("rows", 20)
     if not isinstance(rows, int) or rows < 1:
-        raise r.fail(entry, "rows phải là số nguyên dương")
+        raise r.fail(entry, text("catalog.list_rows"))
     return ListSheet(
         id=d["id"], name=r.text(d, "name", entry), title=r.text(d, "title", entry),
         columns=tuple(cols), rows=rows, groups=tuple(groups),
@@ -114,15 +114,15 @@ def parse_list_sheet(r: Reader, d: dict, entry: str) -> ListSheet:
 def parse_sheet(r: Reader, raw: Any, i: int) -> IndicatorSheet | ListSheet:
     entry = f"sheets[{i}]"
     if not isinstance(raw, dict) or "id" not in raw or "kind" not in raw:
-        raise r.fail(entry, "mỗi sheet cần id và kind")
+        raise r.fail(entry, text("catalog.sheet_id_kind"))
     entry = f"sheets[{i}] ({raw['id']})"
     if not KEY_PATTERN.match(str(raw["id"])):
-        raise r.fail(entry, "id sheet chỉ gồm chữ thường, số, gạch dưới")
+        raise r.fail(entry, text("catalog.sheet_id"))
     name = str(raw.get("name", ""))
     if not name or len(name) > 31 or set(name) & SHEET_FORBIDDEN or name.startswith("'"):
-        raise r.fail(entry, f"tên sheet '{name}' không hợp lệ trong Excel (1–31 ký tự, không có []:*?/\\)")
+        raise r.fail(entry, text("catalog.sheet_name", name=name))
     if raw["kind"] == "indicators":
         return parse_indicator_sheet(r, raw, entry)
     if raw["kind"] == "list":
         return parse_list_sheet(r, raw, entry)
-    raise r.fail(entry, f"kind '{raw['kind']}' không hợp lệ; có indicators, list")
+    raise r.fail(entry, text("catalog.sheet_kind", kind=raw["kind"]))

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from workbooks.messages import text
+
 LEVELS_FILE = Path(str(resources.files("workbooks") / "levels.yaml"))
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -69,13 +71,13 @@ class Reader:
 
     def mapping(self, data: Any, entry: str, allowed: set[str], required: set[str]) -> dict:
         if not isinstance(data, dict):
-            raise self.fail(entry, "cần một bảng khóa: giá trị (mapping)")
+            raise self.fail(entry, text("catalog.mapping"))
         unknown = set(data) - allowed
         if unknown:
-            raise self.fail(entry, f"khóa không hợp lệ {sorted(unknown)}; cho phép {sorted(allowed)}")
+            raise self.fail(entry, text("catalog.unknown_keys", keys=sorted(unknown), allowed=sorted(allowed)))
         missing = required - set(data)
         if missing:
-            raise self.fail(entry, f"thiếu khóa {sorted(missing)}")
+            raise self.fail(entry, text("catalog.missing_keys", keys=sorted(missing)))
         return data
 
     def text(self, data: dict, key: str, entry: str, default: str = "") -> str:
@@ -83,14 +85,14 @@ class Reader:
         if value is None:
             return ""
         if not isinstance(value, str | int | float):
-            raise self.fail(entry, f"'{key}' phải là chuỗi")
+            raise self.fail(entry, text("catalog.not_text", key=key))
         return str(value).strip()
 
     def levels(self, data: dict, entry: str) -> tuple[str, ...]:
         levels = tuple(data.get("levels") or ())
         unknown = [lv for lv in levels if lv not in known_levels()]
         if unknown:
-            raise self.fail(entry, f"cấp đơn vị không biết {unknown}; có {sorted(known_levels())}")
+            raise self.fail(entry, text("catalog.unknown_levels", levels=unknown, known=sorted(known_levels())))
         return levels
 
 
@@ -98,5 +100,5 @@ def no_duplicates(r: Reader, items: list[str], entry: str, what: str) -> None:
     seen: set[str] = set()
     for item in items:
         if item in seen:
-            raise r.fail(entry, f"{what} '{item}' bị trùng")
+            raise r.fail(entry, text("catalog.duplicate", what=what, item=item))
         seen.add(item)
