@@ -45,15 +45,15 @@ def check_form(form: Form, fail: Fail) -> None:
             entry = f"sheets ({sheet.id}) mã {ind.code}.parts"
             missing = [c for c in ind.parts.codes if c not in codes]
             if missing:
-                raise fail(entry, f"phần 'Trong đó' nhắc mã không có: {missing}")
+                raise fail(entry, text("catalog.part_unknown", codes=missing))
             if not ind.spec.numeric:
-                raise fail(entry, "chỉ tiêu có 'Trong đó' phải là số (count/cumulative/...)")
+                raise fail(entry, text("catalog.part_not_number"))
             if ind.code in ind.parts.codes:
-                raise fail(entry, "một chỉ tiêu không thể là phần của chính nó")
+                raise fail(entry, text("catalog.part_of_itself"))
     for rule in form.rules:
         missing = [c for c in rule.left + rule.right if c not in codes]
         if missing:
-            raise fail(f"rules ({rule.id})", f"quy tắc nhắc mã chỉ tiêu không có: {missing}")
+            raise fail(f"rules ({rule.id})", text("catalog.rule_unknown_code", codes=missing))
     _check_levels(form, fail)
 
 

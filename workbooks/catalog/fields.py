@@ -13,7 +13,7 @@ from workbooks.catalog.model import Signature
 from workbooks.messages import text
 
 if TYPE_CHECKING:
-    from workbooks.catalog.loader import _Reader as Reader
+    from workbooks.catalog.yaml_reader import Reader
 
 DISPLAYS = {"percent", "ratio"}
 DAY = re.compile(r"\d{1,2}/\d{1,2}/(\d{4}|\{year([+-]\d+)?\})")
