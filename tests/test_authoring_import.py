@@ -27,7 +27,8 @@ SEED_BACGIANG = "004_7725ba22c9ebc874.txt"
 
 def typed(value: str) -> str:
     """A cell as a person types it from the printed text: no markup, single spaces."""
-    value = re.sub(r"</?[a-z]+>", "", value).replace("**", "").replace("\\*", "*")
+    value = re.sub(r"</?[a-z]+>", "", value).replace("**", "")
+    value = re.sub(r"(?<!\\)\*(?=\S)(.+?)(?<=\S)\*", r"\1", value).replace("\\*", "*")  # *italic*
     return " ".join(value.split())
 
 
@@ -130,6 +131,46 @@ def ninhthuan_xlsx(seeds: Path, out: Path) -> Path:
     return out
 
 
+def outline_items(seeds: Path, start: str, stop: str) -> list[tuple[str, bool]]:
+    """Seed 004's outline lines between two headings: (text, bold) — bold lines are group titles."""
+    lines = (seeds / SEED_BACGIANG).read_text(encoding="utf-8").splitlines()
+    i = next(n for n, line in enumerate(lines) if start in line)
+    items = []
+    for line in lines[i + 1:]:
+        if stop in line:
+            break
+        if not line.strip():
+            continue
+        bold = "**" in line
+        value = typed(re.sub(r"^#+\s*", "", line)).replace("\\", "")
+        items.append((value.lstrip("* ").strip() if bold else value, bold))
+    return items
+
+
+def bacgiang_docx(seeds: Path, out: Path) -> Path:
+    """Seed 004's ICT outline (5.2 a and b) as the Sở would table it in Word: STT | Nội dung | Kết quả."""
+    document = docx.Document()
+    parts = [("a. Ứng dụng CNTT cấp Sở/Huyện", "**b. Ứng dụng CNTT cấp Xã"),
+             ("**b. Ứng dụng CNTT cấp Xã", "**5.3 Việc xây dựng")]
+    for start, stop in parts:
+        document.add_paragraph().add_run(start.strip("*")).bold = True
+        items = outline_items(seeds, start, stop)
+        table = document.add_table(rows=1, cols=3)
+        for cell, head in zip(table.rows[0].cells, ("STT", "Nội dung", "Kết quả"), strict=True):
+            cell.paragraphs[0].add_run(head).bold = True
+        n = 0
+        for value, bold in items:
+            cells = table.add_row().cells
+            if bold:
+                cells[0].paragraphs[0].add_run("*").bold = True
+            else:
+                n += 1
+                cells[0].text = str(n)
+            cells[1].paragraphs[0].add_run(value).bold = bold
+    document.save(out)
+    return out
+
+
 def value_rows(form: Form, sheet_id: str) -> list[Indicator]:
     sheet = form.sheet(sheet_id)
     assert isinstance(sheet, IndicatorSheet)
@@ -212,6 +253,21 @@ def test_ninhthuan_excel_appendix(seeds: Path, tmp: Path) -> None:
     assert "STT '1.1.1.' in lặp" in reviewed_codes(imported, "pl1")["1.2.1"]
     whole = next(i for i in sheet.indicators if i.label == "Tổng số TTHC đang có hiệu lực")
     assert whole.parts is not None and whole.parts.rule == "sum" and len(whole.parts.codes) == 3
+
+
+def test_bacgiang_word_outline_table(seeds: Path, tmp: Path) -> None:
+    """Ratios written "Tổng số X / Tổng số Y, đạt …%", questions, percentages, in a table without a unit column."""
+    imported = import_appendix(bacgiang_docx(seeds, tmp / "Đề cương CNTT.docx"), "bacgiang-nhap", "Bắc Giang", 2022)
+    form = imported.form
+    shipped_form = load_catalog()["bacgiang-2022"]
+    shipped = value_rows(shipped_form, "cntt_so_huyen") + value_rows(shipped_form, "cntt_xa")
+    mine = [i for s in form.sheets if isinstance(s, IndicatorSheet) for i in s.indicators]
+    reviews = reviewed_codes(imported, "pl1") | reviewed_codes(imported, "pl2")
+    same, lines = compare(shipped, mine, reviews)
+    print(f"\nBắc Giang 2022 (5.2 a, b): {same}/{len(shipped)} dòng số liệu cùng loại và cùng 'Trong đó'")
+    print("\n".join(lines))
+    assert same / len(shipped) >= 0.95
+    assert not [line for line in lines if "CHƯA đánh dấu" in line]
 
 
 def test_import_command_writes_a_definition_that_builds(seeds: Path, tmp: Path) -> None:

@@ -20,7 +20,8 @@ from workbooks.authoring.importer.tables import (
     kind_of_table,
     list_sheet,
 )
-from workbooks.catalog.model import Form, Period, Sheet
+from workbooks.catalog.loader import known_levels
+from workbooks.catalog.model import Form, IndicatorSheet, Period, Sheet
 from workbooks.messages import text
 
 __all__ = ["AppendixUnreadable", "Imported", "import_appendix"]
@@ -91,16 +92,18 @@ def import_appendix(path: str | Path, form_id: str | None = None, province: str 
             sheet, notes = column_sheet(table, sheet_id, name, report_year)
         else:
             sheet, notes = indicator_sheet(table, sheet_id, name, report_year)
-        if isinstance(sheet, type(sheet)) and getattr(sheet, "rows", 1) == ():
-            continue
+        if isinstance(sheet, IndicatorSheet) and not sheet.indicators:
+            continue  # a layout table without value rows (signatures, notes): not an appendix
         sheets.append(sheet)
         result.kinds[sheet_id] = kind
         result.reviews.update({(sheet_id, k): v for k, v in notes.items()})
     slug = re.sub(r"[^a-z0-9]+", "-", _ascii(path.stem).lower()).strip("-") or "phu-luc"
     title = next((line for t in tables for line in t.title if line.isupper()), "") or \
         text("authoring.import.title", file=path.name)
+    used = {lv for s in sheets if isinstance(s, IndicatorSheet) for i in s.indicators for lv in i.levels}
+    levels = tuple(lv for lv in known_levels() if lv in set(DEFAULT_LEVELS) | used)
     result.form = Form(
         id=form_id or slug, version=1, title=title, province=province, year=report_year,
-        source=path.name, period=Period(report_year), levels=DEFAULT_LEVELS, sheets=tuple(sheets),
+        source=path.name, period=Period(report_year), levels=levels, sheets=tuple(sheets),
     )
     return result

@@ -17,6 +17,8 @@ from workbooks.messages import text
 ROMAN = re.compile(r"^(?=[IVXLC]+\.?$)M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})\.?$")
 ARABIC = re.compile(r"^\d+(\.\d+)*\.?$")
 LETTER = "abcdefghijklmnopqrstuvwxyz"
+YESNO_UNIT = "Có/Không"
+TEXT_UNIT = "(chữ)"
 
 
 @dataclass
@@ -202,8 +204,8 @@ def label_unit(label: str) -> str:
         return "... = ...%"
     if low.startswith(("tỷ lệ", "tỉ lệ")):
         return "%"
-    if low.endswith("?") or low.endswith(" chưa"):
-        return "Không = 0 Có = 1"
+    if low.endswith("?") or low.endswith(" chưa") or "hay không" in low:
+        return YESNO_UNIT
     if low.startswith(("tổng số", "số ")):
         return "Số lượng"
     return ""
@@ -229,10 +231,16 @@ def _indicator(row: SourceRow, code: str, draft: Draft) -> Indicator:
         kwargs["numerator"], kwargs["denominator"] = _ratio_sides(row.label, guess.numerator_unit,
                                                                   guess.denominator_unit)
     lo, hi = (0, 100) if guess.kind == "percent" else (0, None)
+    levels = ("huyen",) if re.search(r"đối với cấp huyện", row.label, re.IGNORECASE) else ()
+    if levels:
+        kwargs["levels"] = levels
     ind = Indicator(code, row.label, guess.kind, row.stt, row.unit,
-                    required=True, min=None if guess.kind in {"choice", "yesno"} else lo, max=hi, **kwargs)
+                    required=guess.kind != "text",
+                    min=None if guess.kind in {"choice", "yesno", "text", "date"} else lo, max=hi, **kwargs)
     draft.rows.append(ind)
     draft.codes.add(code)
+    if levels:
+        draft.note("authoring.review.levels_guess")
     if not row.unit:
         draft.note("authoring.review.no_unit", kind=text(f"authoring.value.kind.{guess.kind}"))
     elif guess.kind == "ratio":

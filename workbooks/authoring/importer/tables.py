@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from workbooks.authoring.importer.indicators import (
     ROMAN,
+    TEXT_UNIT,
     Draft,
     SourceRow,
     draft_indicators,
@@ -196,6 +197,8 @@ def indicator_sheet(table: RawTable, sheet_id: str, name: str, year: int) -> tup
         if not label and not stt:
             continue
         body.append((stt, label, unit, bold))
+    if cols.unit is None:
+        body = _expand_outline(body)
     rows = source_rows(body)
     if cols.unit is None:
         rows = [_outline_unit(r) for r in rows]
@@ -205,11 +208,29 @@ def indicator_sheet(table: RawTable, sheet_id: str, name: str, year: int) -> tup
     return sheet, {i: " ".join(notes) for i, notes in draft.notes.items()}
 
 
+def _expand_outline(body: list[tuple[str, str, str, bool]]) -> list[tuple[str, str, str, bool]]:
+    """A bold outline line "Title: A; B; C" is a heading and the things it asks for: one row per
+    "Tổng số …"/"Số …" piece, or one row for the whole tail ("Tên phần mềm; quy mô sử dụng …")."""
+    out = []
+    for stt, label, unit, bold in body:
+        head, _, tail = label.partition(":")
+        if not bold or not tail.strip():
+            out.append((stt, label, unit, bold))
+            continue
+        out.append((stt, head.strip(), unit, True))
+        pieces = [p.strip().rstrip(".") for p in tail.split(";") if p.strip()]
+        if all(re.match(r"^(tổng số|số)\b", p, re.IGNORECASE) for p in pieces):
+            out += [("", p, "", False) for p in pieces]
+        else:
+            out.append(("", tail.strip().rstrip("."), "", False))
+    return out
+
+
 def _outline_unit(row: SourceRow) -> SourceRow:
     """An outline without a unit column: the label carries the type (DOMAIN.md section 3)."""
     if row.bold:
         return row
-    return SourceRow(row.stt, row.label, "", row.bold, row.part, label_unit(row.label))
+    return SourceRow(row.stt, row.label, "", row.bold, row.part, label_unit(row.label) or TEXT_UNIT)
 
 
 def _title(table: RawTable) -> str:
