@@ -49,7 +49,7 @@ def _year(tables: list[RawTable], given: int | None) -> int:
 def _sheet_name(table: RawTable, index: int, taken: set[str]) -> str:
     name = next((m.group(0) for line in table.title
                  for m in [re.match(r"^(phụ lục|biểu( mẫu)?( số)?)\s*[\w.-]+", line, re.IGNORECASE)] if m), "")
-    name = _FORBIDDEN.sub("-", name)[:31].strip() or (table.name or f"Phụ lục {index}")[:31]
+    name = _FORBIDDEN.sub("-", name)[:31].strip() or (table.name or text("authoring.import.sheet", number=index))[:31]
     base, n = name, 2
     while name in taken:
         name = f"{base[:28]} {n}"

@@ -148,8 +148,9 @@ def _unique(code: str, taken: set[str]) -> str:
 
 def _ratio_sides(label: str, num_unit: str, den_unit: str) -> tuple[RatioSide, RatioSide]:
     base = re.sub(r"^(tỷ lệ( phần trăm)?|tổng số|số)\s+", "", label, flags=re.IGNORECASE)
-    numerator = RatioSide(f"Số {base}", num_unit)
-    denominator = RatioSide(f"Tổng số {den_unit.lower() or 'đối tượng'}", den_unit)
+    numerator = RatioSide(text("authoring.import.numerator", what=base), num_unit)
+    what = den_unit.lower() or text("authoring.import.denominator_default")
+    denominator = RatioSide(text("authoring.import.denominator", what=what), den_unit)
     return numerator, denominator
 
 
@@ -219,7 +220,8 @@ def _indicator(row: SourceRow, code: str, draft: Draft) -> Indicator:
         draft.codes.add(code)
         draft.note("authoring.review.two_counts", unit=row.unit)
         second_code = _unique(f"{code}_2", draft.codes)
-        second = Indicator(second_code, f"{row.label} ({guess.second_unit.lower()})", "count", row.stt,
+        label = text("authoring.import.second_count", label=row.label, unit=guess.second_unit.lower())
+        second = Indicator(second_code, label, "count", row.stt,
                            guess.second_unit)
         draft.rows.append(second)
         draft.codes.add(second_code)

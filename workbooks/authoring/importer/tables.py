@@ -132,7 +132,7 @@ def _column_label(texts: list[str]) -> tuple[str, str | None]:
     The top text is the group ("Năm 2024", "Số hồ sơ đã giải quyết"); a middle text other than
     "Trong đó" is kept in the label ("Số hồ sơ đang giải quyết: Quá hạn")."""
     if not texts:
-        return "Số liệu", None
+        return text("authoring.import.value_column"), None
     if len(texts) == 1:
         return texts[0], None
     group, label = texts[0], texts[-1]
@@ -152,7 +152,7 @@ def value_columns(cols: Columns, year: int) -> tuple[ValueColumn, ...]:
         label, group = _column_label(cols.header[c])
         out.append(ValueColumn(_key(label, taken, year), year_template(label, year),
                                year_template(group, year) if group else None))
-    return tuple(out) or (ValueColumn("value", "Số liệu"),)
+    return tuple(out) or (ValueColumn("value", text("authoring.import.value_column")),)
 
 
 def _body(table: RawTable, n_header: int, cols: Columns) -> list[list[Cell]]:
