@@ -80,7 +80,8 @@ def import_appendix(path: str | Path, form_id: str | None = None, province: str 
         raise AppendixUnreadable(path, "no-table")
     report_year = _year(tables, year)
     sheets: list[Sheet] = []
-    result = Imported(form=None)  # type: ignore[arg-type]
+    reviews: dict[tuple[str, int], str] = {}
+    kinds: dict[str, str] = {}
     taken: set[str] = set()
     for i, table in enumerate(tables, start=1):
         sheet_id, name = f"pl{i}", _sheet_name(table, i, taken)
@@ -95,15 +96,15 @@ def import_appendix(path: str | Path, form_id: str | None = None, province: str 
         if isinstance(sheet, IndicatorSheet) and not sheet.indicators:
             continue  # a layout table without value rows (signatures, notes): not an appendix
         sheets.append(sheet)
-        result.kinds[sheet_id] = kind
-        result.reviews.update({(sheet_id, k): v for k, v in notes.items()})
+        kinds[sheet_id] = kind
+        reviews.update({(sheet_id, k): v for k, v in notes.items()})
     slug = re.sub(r"[^a-z0-9]+", "-", _ascii(path.stem).lower()).strip("-") or "phu-luc"
     title = next((line for t in tables for line in t.title if line.isupper()), "") or \
         text("authoring.import.title", file=path.name)
     used = {lv for s in sheets if isinstance(s, IndicatorSheet) for i in s.indicators for lv in i.levels}
     levels = tuple(lv for lv in known_levels() if lv in set(DEFAULT_LEVELS) | used)
-    result.form = Form(
+    form = Form(
         id=form_id or slug, version=1, title=title, province=province, year=report_year,
         source=path.name, period=Period(report_year), levels=levels, sheets=tuple(sheets),
     )
-    return result
+    return Imported(form, reviews, kinds)
