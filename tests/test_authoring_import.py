@@ -311,3 +311,16 @@ def test_definition_of_an_import_reads_back(seeds: Path, tmp: Path) -> None:
     imported = import_appendix(sonla_docx(seeds, tmp / "sl.docx"), "sonla-nhap", "Sơn La")
     data, problems = read_definition(write_definition(imported.form, tmp / "sl.xlsx", imported.reviews))
     assert problems == [] and data is not None
+
+
+def test_appendices_resaved_by_libreoffice_import_alike(seeds: Path, tmp: Path, soffice) -> None:
+    """A Sở working in LibreOffice: the Word and Excel appendices re-saved by it import the same way."""
+    word = sonla_docx(seeds, tmp / "sl.docx")
+    excel = ninhthuan_xlsx(seeds, tmp / "nt.xlsx")
+    cases = [(word, soffice(word, "docx:MS Word 2007 XML", tmp / "lo"), None),
+             (excel, soffice(excel, "xlsx:Calc MS Excel 2007 XML", tmp / "lo"), 2021)]
+    for original, resaved, year in cases:
+        first, again = import_appendix(original, "a", "P", year), import_appendix(resaved, "a", "P", year)
+        assert [s.name for s in again.form.sheets] == [s.name for s in first.form.sheets]
+        assert again.form.sheets == first.form.sheets
+        assert again.reviews == first.reviews
