@@ -6,6 +6,7 @@ difference printed, and each one either fixed or marked "Cần xem lại" by the
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import docx
@@ -188,9 +189,16 @@ def compare(shipped: list[Indicator], imported: list[Indicator], reviews: dict[s
     label_of = {i.code: norm(i.label).lower() for i in shipped}
     same, lines = 0, []
     previous: Indicator | None = None
+    exact = {id(ind): (pool.get(norm(ind.label).lower()) or [None]).pop(0) for ind in shipped}
+    unused = [i for group in pool.values() for i in group]
     for ind in shipped:
-        candidates = pool.get(norm(ind.label).lower(), [])
-        got = candidates.pop(0) if candidates else None
+        got = exact[id(ind)]
+        if got is None:  # the printed label differs slightly (a source typo the catalog mended)
+            near = max(unused, default=None, key=lambda i: SequenceMatcher(None, norm(i.label), norm(ind.label)).ratio())
+            if near is not None and SequenceMatcher(None, norm(near.label), norm(ind.label)).ratio() > 0.95:
+                got = near
+                unused.remove(near)
+                lines.append(f"NHÃN IN KHÁC  {ind.code} '{ind.label[-40:]}'  ->  {got.code} '{got.label[-40:]}'")
         if got is None:  # a printed row the catalog split in two: the row before it carries the mark
             marked = (f"đã đánh dấu ở {previous.code}" if previous is not None and previous.code in reviews
                       else "CHƯA đánh dấu")

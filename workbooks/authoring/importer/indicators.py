@@ -19,6 +19,8 @@ ARABIC = re.compile(r"^\d+(\.\d+)*\.?$")
 LETTER = "abcdefghijklmnopqrstuvwxyz"
 YESNO_UNIT = "Có/Không"
 TEXT_UNIT = "(chữ)"
+COUNT_FROM_LABEL = "Số lượng"
+UNSURE_LABEL_UNITS = {COUNT_FROM_LABEL, TEXT_UNIT}
 
 
 @dataclass
@@ -147,6 +149,12 @@ def _unique(code: str, taken: set[str]) -> str:
 
 
 def _ratio_sides(label: str, num_unit: str, den_unit: str) -> tuple[RatioSide, RatioSide]:
+    """Numerator and denominator: printed in the label ("X/ Y, đạt …%"), or drafted from it."""
+    if "/" in label:
+        num, den = label.split("/", 1)
+        num = re.sub(r"^t[ỷỉ] lệ %?\s*", "", num.strip(), flags=re.IGNORECASE)
+        den = re.sub(r",?\s*đạt\b.*$", "", den, flags=re.IGNORECASE).strip(" .")
+        return RatioSide(num[:1].upper() + num[1:], num_unit), RatioSide(den[:1].upper() + den[1:], den_unit)
     base = re.sub(r"^(tỷ lệ( phần trăm)?|tổng số|số)\s+", "", label, flags=re.IGNORECASE)
     numerator = RatioSide(text("authoring.import.numerator", what=base), num_unit)
     what = den_unit.lower() or text("authoring.import.denominator_default")
@@ -208,7 +216,7 @@ def label_unit(label: str) -> str:
     if low.endswith("?") or low.endswith(" chưa") or "hay không" in low:
         return YESNO_UNIT
     if low.startswith(("tổng số", "số ")):
-        return "Số lượng"
+        return COUNT_FROM_LABEL
     return ""
 
 
@@ -243,11 +251,13 @@ def _indicator(row: SourceRow, code: str, draft: Draft) -> Indicator:
     draft.codes.add(code)
     if levels:
         draft.note("authoring.review.levels_guess")
+    sides_printed = guess.kind == "ratio" and "/" in row.label
     if not row.unit:
-        draft.note("authoring.review.no_unit", kind=text(f"authoring.value.kind.{guess.kind}"))
+        if row.guessed_unit in UNSURE_LABEL_UNITS or (guess.kind == "ratio" and not sides_printed):
+            draft.note("authoring.review.no_unit", kind=text(f"authoring.value.kind.{guess.kind}"))
     elif guess.kind == "ratio":
-        draft.note("authoring.review.compound_unit", unit=row.unit)
-        draft.note("authoring.review.no_unit", kind=guess.kind)
+        if not sides_printed:
+            draft.note("authoring.review.compound_unit", unit=row.unit)
     elif not guess.sure:
         draft.note("authoring.review.kind_guess", unit=row.unit, kind=guess.kind)
     return ind
