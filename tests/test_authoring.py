@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import run_cchc
 from workbooks.authoring.schema import table_columns, unmapped_fields
 from workbooks.catalog import Form, load_catalog, load_form
+from workbooks.catalog.layout import form_layouts
 from workbooks.catalog.model import Indicator, IndicatorSheet
 
 SHEETS = ["Hướng dẫn", "Biểu mẫu", "Phụ lục", "Cột số liệu", "Chỉ tiêu", "Lựa chọn", "Quy tắc",
@@ -45,6 +46,8 @@ def test_export_then_build_gives_back_the_shipped_form(form_id: str, tmp: Path) 
                                  f"{original.version}, {len(original.sheets)} phụ lục, {n_ind} chỉ tiêu;")
     assert comparable(rebuilt) == comparable(original)
     assert rebuilt.all_rules == original.all_rules
+    for level in (None, *original.levels):  # the compiled layouts (cells of every level) too
+        assert form_layouts(rebuilt, level) == form_layouts(original, level)
 
 
 def test_definition_workbook_is_vietnamese_with_dropdowns_and_frozen_headers(tmp: Path) -> None:
@@ -60,6 +63,9 @@ def test_definition_workbook_is_vietnamese_with_dropdowns_and_frozen_headers(tmp
     assert lists["F"] == '"tiêu đề,số đếm,lũy kế,số thập phân,tỷ lệ %,tỷ lệ tử/mẫu,lựa chọn,có/không,văn bản,ngày"'
     assert lists["G"] == '"Có,Không"'
     assert lists["A"] == "'Phụ lục'!$A$2:$A$41"
+    custom = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
+    assert [(dv.formula1, dv.error) for dv in custom] == [
+        ("COUNTIF($C:$C,C2)<=1", "'Mã' này đã có ở một dòng khác của cột. Hãy đặt giá trị khác (không trùng).")]
     # the coded answers of 1.4.2 ("Trực tuyến = 0 …") sit in the sheet Lựa chọn, under the code
     row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[2] == "1.4.2")
     assert row[5] == "lựa chọn" and row[9] == "1.4.2"

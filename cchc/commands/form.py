@@ -123,6 +123,30 @@ def run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_renew(args: argparse.Namespace) -> int:
+    """Write next round's form (codes kept) and its crosswalk."""
+    from workbooks.authoring.renew import read_crosswalk, renew_form
+
+    try:
+        form = resolve_form(args.form_id)
+        renames = read_crosswalk(args.crosswalk) if args.crosswalk else {}
+        renewed = renew_form(form, args.year, args.out, renames, args.id)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return EXIT_UNREADABLE
+    except OSError as exc:
+        print(text("authoring.import.unreadable", file=Path(exc.filename or "").name,
+                   reason=type(exc).__name__), file=sys.stderr)
+        return EXIT_UNREADABLE
+    except CatalogError as exc:
+        print(text("authoring.error.catalog", detail=str(exc)), file=sys.stderr)
+        return EXIT_ERRORS
+    new = renewed.form
+    print(text("authoring.cli.renewed", form_id=new.id, version=new.version, year=str(args.year), source=form.id,
+               path=renewed.path, crosswalk=renewed.crosswalk))
+    return EXIT_OK
+
+
 def register(sub) -> None:
     """Add ``form`` and its subcommands."""
     intro = say("authoring.cli.help.form")
@@ -150,4 +174,12 @@ def register(sub) -> None:
     i.add_argument("--province", metavar="TỈNH", help=text("authoring.cli.arg.province"))
     i.add_argument("--year", type=int, metavar="NĂM", help=text("authoring.cli.arg.year"))
     i.set_defaults(func=run_import)
+
+    r = command("renew")
+    r.add_argument("form_id", metavar="MÃ_BIỂU_MẪU", help=text("authoring.cli.arg.form_id"))
+    r.add_argument("--year", type=int, required=True, metavar="NĂM", help=text("authoring.cli.arg.renew_year"))
+    r.add_argument("--out", default=".", metavar="THƯ_MỤC", help=text("authoring.cli.arg.out_dir"))
+    r.add_argument("--id", metavar="MÃ", help=text("authoring.cli.arg.id"))
+    r.add_argument("--crosswalk", metavar="TỆP.csv", help=text("authoring.cli.arg.crosswalk"))
+    r.set_defaults(func=run_renew)
     p.set_defaults(func=lambda _args: p.print_help() or 0)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from workbooks.authoring.schema import (
@@ -26,6 +27,7 @@ from workbooks.authoring.tables import form_settings, form_tables
 from workbooks.catalog.loader import known_levels
 from workbooks.catalog.model import Form
 
+UNIQUE_KEYS = {"sheets": ("id", "name"), "indicators": ("code",), "rules": ("id",), "row_rules": ("id",)}
 SPARE_ROWS = 300          # validated blank rows below the data, for additions
 _TITLE_MAX, _MESSAGE_MAX = 32, 255
 FONT = "Times New Roman"
@@ -47,7 +49,7 @@ class _Formats:
         self.key = wb.add_format({**base, "font_color": "#808080", "num_format": "@"})
 
 
-def _validation(col: Column, sheets_ref: str) -> dict[str, Any]:
+def _validation(col: Column, sheets_ref: str, position: int = 0) -> dict[str, Any]:
     """The data validation of one column: a dropdown, a number check, or only the help."""
     prompt = {"input_title": _clip(col.header, _TITLE_MAX), "input_message": _clip(col.help, _MESSAGE_MAX),
               "ignore_blank": True}
@@ -61,6 +63,10 @@ def _validation(col: Column, sheets_ref: str) -> dict[str, Any]:
         return {"validate": "list", "source": list(OPERATORS), **prompt, **alert}
     if col.type == "sheet":
         return {"validate": "list", "source": sheets_ref, **prompt, **alert}
+    if col.key in UNIQUE_KEYS.get(col.table, ()):
+        letter = xl_col_to_name(position)
+        return {"validate": "custom", "value": f"=COUNTIF(${letter}:${letter},{letter}2)<=1", **prompt, **alert,
+                "error_message": _clip(str(say("authoring.excel.duplicate", column=col.header)), _MESSAGE_MAX)}
     if col.type in {"int", "number"}:
         kind = "integer" if col.type == "int" else "decimal"
         return {"validate": kind, "criteria": "between", "minimum": -(10**12), "maximum": 10**12,
@@ -78,7 +84,7 @@ def _write_table(wb: xlsxwriter.Workbook, fm: _Formats, table: str, rows: list[d
         if col.help:
             ws.write_comment(0, c, col.help, {"x_scale": 2, "y_scale": 1.5, "font_name": FONT})
         last = len(rows) + SPARE_ROWS
-        ws.data_validation(1, c, last, c, _validation(col, sheets_ref))
+        ws.data_validation(1, c, last, c, _validation(col, sheets_ref, c))
     for r, row in enumerate(rows, start=1):
         heading = row.get("kind") == "heading"
         for c, col in enumerate(columns):

@@ -20,7 +20,8 @@ from workbooks.authoring.importer.tables import (
     kind_of_table,
     list_sheet,
 )
-from workbooks.catalog.model import Form, Period, Sheet
+from workbooks.catalog.loader import known_levels
+from workbooks.catalog.model import Form, IndicatorSheet, Period, Sheet
 from workbooks.messages import text
 
 __all__ = ["AppendixUnreadable", "Imported", "import_appendix"]
@@ -48,7 +49,7 @@ def _year(tables: list[RawTable], given: int | None) -> int:
 def _sheet_name(table: RawTable, index: int, taken: set[str]) -> str:
     name = next((m.group(0) for line in table.title
                  for m in [re.match(r"^(phụ lục|biểu( mẫu)?( số)?)\s*[\w.-]+", line, re.IGNORECASE)] if m), "")
-    name = _FORBIDDEN.sub("-", name)[:31].strip() or (table.name or f"Phụ lục {index}")[:31]
+    name = _FORBIDDEN.sub("-", name)[:31].strip() or (table.name or text("authoring.import.sheet", number=index))[:31]
     base, n = name, 2
     while name in taken:
         name = f"{base[:28]} {n}"
@@ -79,7 +80,8 @@ def import_appendix(path: str | Path, form_id: str | None = None, province: str 
         raise AppendixUnreadable(path, "no-table")
     report_year = _year(tables, year)
     sheets: list[Sheet] = []
-    result = Imported(form=None)  # type: ignore[arg-type]
+    reviews: dict[tuple[str, int], str] = {}
+    kinds: dict[str, str] = {}
     taken: set[str] = set()
     for i, table in enumerate(tables, start=1):
         sheet_id, name = f"pl{i}", _sheet_name(table, i, taken)
@@ -91,16 +93,18 @@ def import_appendix(path: str | Path, form_id: str | None = None, province: str 
             sheet, notes = column_sheet(table, sheet_id, name, report_year)
         else:
             sheet, notes = indicator_sheet(table, sheet_id, name, report_year)
-        if isinstance(sheet, type(sheet)) and getattr(sheet, "rows", 1) == ():
-            continue
+        if isinstance(sheet, IndicatorSheet) and not sheet.indicators:
+            continue  # a layout table without value rows (signatures, notes): not an appendix
         sheets.append(sheet)
-        result.kinds[sheet_id] = kind
-        result.reviews.update({(sheet_id, k): v for k, v in notes.items()})
+        kinds[sheet_id] = kind
+        reviews.update({(sheet_id, k): v for k, v in notes.items()})
     slug = re.sub(r"[^a-z0-9]+", "-", _ascii(path.stem).lower()).strip("-") or "phu-luc"
     title = next((line for t in tables for line in t.title if line.isupper()), "") or \
         text("authoring.import.title", file=path.name)
-    result.form = Form(
+    used = {lv for s in sheets if isinstance(s, IndicatorSheet) for i in s.indicators for lv in i.levels}
+    levels = tuple(lv for lv in known_levels() if lv in set(DEFAULT_LEVELS) | used)
+    form = Form(
         id=form_id or slug, version=1, title=title, province=province, year=report_year,
-        source=path.name, period=Period(report_year), levels=DEFAULT_LEVELS, sheets=tuple(sheets),
+        source=path.name, period=Period(report_year), levels=levels, sheets=tuple(sheets),
     )
-    return result
+    return Imported(form, reviews, kinds)

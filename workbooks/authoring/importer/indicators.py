@@ -17,6 +17,10 @@ from workbooks.messages import text
 ROMAN = re.compile(r"^(?=[IVXLC]+\.?$)M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})\.?$")
 ARABIC = re.compile(r"^\d+(\.\d+)*\.?$")
 LETTER = "abcdefghijklmnopqrstuvwxyz"
+YESNO_UNIT = "Có/Không"
+TEXT_UNIT = "(chữ)"
+COUNT_FROM_LABEL = "Số lượng"
+UNSURE_LABEL_UNITS = {COUNT_FROM_LABEL, TEXT_UNIT}
 
 
 @dataclass
@@ -145,9 +149,16 @@ def _unique(code: str, taken: set[str]) -> str:
 
 
 def _ratio_sides(label: str, num_unit: str, den_unit: str) -> tuple[RatioSide, RatioSide]:
+    """Numerator and denominator: printed in the label ("X/ Y, đạt …%"), or drafted from it."""
+    if "/" in label:
+        num, den = label.split("/", 1)
+        num = re.sub(r"^t[ỷỉ] lệ %?\s*", "", num.strip(), flags=re.IGNORECASE)
+        den = re.sub(r",?\s*đạt\b.*$", "", den, flags=re.IGNORECASE).strip(" .")
+        return RatioSide(num[:1].upper() + num[1:], num_unit), RatioSide(den[:1].upper() + den[1:], den_unit)
     base = re.sub(r"^(tỷ lệ( phần trăm)?|tổng số|số)\s+", "", label, flags=re.IGNORECASE)
-    numerator = RatioSide(f"Số {base}", num_unit)
-    denominator = RatioSide(f"Tổng số {den_unit.lower() or 'đối tượng'}", den_unit)
+    numerator = RatioSide(text("authoring.import.numerator", what=base), num_unit)
+    what = den_unit.lower() or text("authoring.import.denominator_default")
+    denominator = RatioSide(text("authoring.import.denominator", what=what), den_unit)
     return numerator, denominator
 
 
@@ -202,10 +213,10 @@ def label_unit(label: str) -> str:
         return "... = ...%"
     if low.startswith(("tỷ lệ", "tỉ lệ")):
         return "%"
-    if low.endswith("?") or low.endswith(" chưa"):
-        return "Không = 0 Có = 1"
+    if low.endswith("?") or low.endswith(" chưa") or "hay không" in low:
+        return YESNO_UNIT
     if low.startswith(("tổng số", "số ")):
-        return "Số lượng"
+        return COUNT_FROM_LABEL
     return ""
 
 
@@ -217,7 +228,8 @@ def _indicator(row: SourceRow, code: str, draft: Draft) -> Indicator:
         draft.codes.add(code)
         draft.note("authoring.review.two_counts", unit=row.unit)
         second_code = _unique(f"{code}_2", draft.codes)
-        second = Indicator(second_code, f"{row.label} ({guess.second_unit.lower()})", "count", row.stt,
+        label = text("authoring.import.second_count", label=row.label, unit=guess.second_unit.lower())
+        second = Indicator(second_code, label, "count", row.stt,
                            guess.second_unit)
         draft.rows.append(second)
         draft.codes.add(second_code)
@@ -229,15 +241,23 @@ def _indicator(row: SourceRow, code: str, draft: Draft) -> Indicator:
         kwargs["numerator"], kwargs["denominator"] = _ratio_sides(row.label, guess.numerator_unit,
                                                                   guess.denominator_unit)
     lo, hi = (0, 100) if guess.kind == "percent" else (0, None)
+    levels = ("huyen",) if re.search(r"đối với cấp huyện", row.label, re.IGNORECASE) else ()
+    if levels:
+        kwargs["levels"] = levels
     ind = Indicator(code, row.label, guess.kind, row.stt, row.unit,
-                    required=True, min=None if guess.kind in {"choice", "yesno"} else lo, max=hi, **kwargs)
+                    required=guess.kind != "text",
+                    min=None if guess.kind in {"choice", "yesno", "text", "date"} else lo, max=hi, **kwargs)
     draft.rows.append(ind)
     draft.codes.add(code)
+    if levels:
+        draft.note("authoring.review.levels_guess")
+    sides_printed = guess.kind == "ratio" and "/" in row.label
     if not row.unit:
-        draft.note("authoring.review.no_unit", kind=text(f"authoring.value.kind.{guess.kind}"))
+        if row.guessed_unit in UNSURE_LABEL_UNITS or (guess.kind == "ratio" and not sides_printed):
+            draft.note("authoring.review.no_unit", kind=text(f"authoring.value.kind.{guess.kind}"))
     elif guess.kind == "ratio":
-        draft.note("authoring.review.compound_unit", unit=row.unit)
-        draft.note("authoring.review.no_unit", kind=guess.kind)
+        if not sides_printed:
+            draft.note("authoring.review.compound_unit", unit=row.unit)
     elif not guess.sure:
         draft.note("authoring.review.kind_guess", unit=row.unit, kind=guess.kind)
     return ind

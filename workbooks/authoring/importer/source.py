@@ -15,6 +15,8 @@ from pathlib import Path
 
 import openpyxl
 
+from workbooks.messages import text as message_text
+
 
 class AppendixUnreadable(Exception):
     """The appendix file cannot be opened (``reason`` says why, in the words of the library)."""
@@ -82,7 +84,7 @@ def read_docx(path: Path) -> list[RawTable]:
         elif tag == "tbl":
             table = Table(block, document)
             rows = [[Cell(clean(c.text), _docx_bold(c)) for c in row.cells] for row in table.rows]
-            tables.append(RawTable(title=above, rows=rows, name=f"Bảng {len(tables) + 1}"))
+            tables.append(RawTable(title=above, rows=rows, name=message_text("authoring.import.word_table", number=len(tables) + 1)))
             above = []
     return tables
 

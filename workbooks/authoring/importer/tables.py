@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from workbooks.authoring.importer.indicators import (
     ROMAN,
+    TEXT_UNIT,
     Draft,
     SourceRow,
     draft_indicators,
@@ -28,6 +29,7 @@ from workbooks.catalog.model import (
 )
 from workbooks.messages import text
 
+NUMBERING = r"\(?\d+\)?|[A-Z]"
 YEAR = re.compile(r"\b(19|20)\d{2}\b")
 LABEL_HEADERS = ("chỉ tiêu", "nội dung", "tên", "lĩnh vực", "đơn vị", "cơ quan")
 LIST_WORDS = ("tên văn bản", "tên nhiệm vụ", "trích yếu", "ngày", "số văn bản", "số, ký hiệu", "thời hạn")
@@ -57,7 +59,7 @@ def header_rows(table: RawTable) -> int:
     while n < len(table.rows) and is_stt_header(table.rows[n][stt_col].text):
         n += 1
     # a numbering row "1 2 3 4 …" or "(1) (2) …" right below the header belongs to it
-    if n < len(table.rows) and all(re.fullmatch(r"\(?\d+\)?|[A-Z]", c.text) for c in table.rows[n] if c.text):
+    if n < len(table.rows) and all(re.fullmatch(NUMBERING, c.text) for c in table.rows[n] if c.text):
         n += 1
     return n
 
@@ -70,6 +72,8 @@ def roles(table: RawTable, n_header: int) -> Columns:
         texts = []
         for r in range(n_header):
             cell = table.rows[r][c].text if c < len(table.rows[r]) else ""
+            if re.fullmatch(NUMBERING, cell):
+                continue
             if cell and (not texts or texts[-1] != cell):
                 texts.append(cell)
         cols.header.append(texts)
@@ -122,19 +126,33 @@ def year_template(label: str, year: int) -> str:
     return YEAR.sub(repl, label)
 
 
+def _column_label(texts: list[str]) -> tuple[str, str | None]:
+    """(label, group) of a grid column from its header path, top-down.
+
+    The top text is the group ("Năm 2024", "Số hồ sơ đã giải quyết"); a middle text other than
+    "Trong đó" is kept in the label ("Số hồ sơ đang giải quyết: Quá hạn")."""
+    if not texts:
+        return text("authoring.import.value_column"), None
+    if len(texts) == 1:
+        return texts[0], None
+    group, label = texts[0], texts[-1]
+    middle = [t for t in texts[1:-1] if not _fold(t).startswith("trong đó")]
+    if middle:
+        label = f"{middle[-1]}: {label}"
+    if _fold(group).startswith("kết quả thống kê"):
+        group = None  # spans the unit column too: a caption, not a group
+    return label, group
+
+
 def value_columns(cols: Columns, year: int) -> tuple[ValueColumn, ...]:
     """The value columns, years turned into templates; a grouped header kept as the group."""
     taken: set[str] = set()
     out = []
     for c in cols.values:
-        texts = cols.header[c]
-        label = texts[-1] if texts else "Số liệu"
-        group = texts[-2] if len(texts) >= 2 and texts[-2] != label else None
-        if group and _fold(group).startswith("kết quả"):
-            group = None  # "Kết quả thống kê" spans the unit column too: a caption, not a group
+        label, group = _column_label(cols.header[c])
         out.append(ValueColumn(_key(label, taken, year), year_template(label, year),
                                year_template(group, year) if group else None))
-    return tuple(out) or (ValueColumn("value", "Số liệu"),)
+    return tuple(out) or (ValueColumn("value", text("authoring.import.value_column")),)
 
 
 def _body(table: RawTable, n_header: int, cols: Columns) -> list[list[Cell]]:
@@ -155,6 +173,8 @@ def kind_of_table(table: RawTable) -> str:
     words = " ".join(" ".join(h) for h in cols.header).lower()
     if cols.unit is not None:
         return "indicators"
+    if len(cols.values) >= 2 and "tổng số" in words:
+        return "columns"
     if any(w in words for w in LIST_WORDS):
         return "list"
     if len(cols.values) >= 2:
@@ -177,6 +197,8 @@ def indicator_sheet(table: RawTable, sheet_id: str, name: str, year: int) -> tup
         if not label and not stt:
             continue
         body.append((stt, label, unit, bold))
+    if cols.unit is None:
+        body = _expand_outline(body)
     rows = source_rows(body)
     if cols.unit is None:
         rows = [_outline_unit(r) for r in rows]
@@ -186,16 +208,36 @@ def indicator_sheet(table: RawTable, sheet_id: str, name: str, year: int) -> tup
     return sheet, {i: " ".join(notes) for i, notes in draft.notes.items()}
 
 
+def _expand_outline(body: list[tuple[str, str, str, bool]]) -> list[tuple[str, str, str, bool]]:
+    """A bold outline line "Title: A; B; C" is a heading and the things it asks for: one row per
+    "Tổng số …"/"Số …" piece, or one row for the whole tail ("Tên phần mềm; quy mô sử dụng …")."""
+    out = []
+    for stt, label, unit, bold in body:
+        head, _, tail = label.partition(":")
+        if not bold or not tail.strip():
+            out.append((stt, label, unit, bold))
+            continue
+        out.append((stt, head.strip(), unit, True))
+        pieces = [p.strip().rstrip(".") for p in tail.split(";") if p.strip()]
+        if all(re.match(r"^(tổng số|số)\b", p, re.IGNORECASE) for p in pieces):
+            out += [("", p, "", False) for p in pieces]
+        else:
+            out.append(("", tail.strip().rstrip("."), "", False))
+    return out
+
+
 def _outline_unit(row: SourceRow) -> SourceRow:
     """An outline without a unit column: the label carries the type (DOMAIN.md section 3)."""
     if row.bold:
         return row
-    return SourceRow(row.stt, row.label, "", row.bold, row.part, label_unit(row.label))
+    return SourceRow(row.stt, row.label, "", row.bold, row.part, label_unit(row.label) or TEXT_UNIT)
 
 
 def _title(table: RawTable) -> str:
     lines = [t for t in table.title if not re.match(r"^(phụ lục|biểu)\b", t, re.IGNORECASE)]
-    return lines[-1] if lines else (table.title[-1] if table.title else table.name)
+    upper = [t for t in lines if t.isupper()]
+    plain = [t for t in lines if not t.startswith("(")]
+    return (upper or plain or lines or [table.name])[0]
 
 
 def list_sheet(table: RawTable, sheet_id: str, name: str) -> ListSheet:
@@ -250,19 +292,28 @@ def column_sheet(table: RawTable, sheet_id: str, name: str, year: int) -> tuple[
 
 
 def _group_rules(sheet_id: str, cols: Columns, columns: tuple[ValueColumn, ...]) -> tuple[list[Rule], dict[int, str]]:
-    groups: dict[str, list[ValueColumn]] = {}
-    for col, grid in zip(columns, cols.values, strict=True):
-        top = cols.header[grid][0] if cols.header[grid] else ""
-        groups.setdefault(top, []).append(col)
+    """A "Tổng số" column equals the sum of the columns under the same header (not under a nearer
+    "Tổng số" of their own)."""
+    paths = [tuple(cols.header[grid]) for grid in cols.values]
+    totals = {i: p[:-1] for i, p in enumerate(paths) if p and _fold(p[-1]).startswith("tổng")}
     rules, notes = [], {}
-    for top, members in groups.items():
-        total = next((m for m in members if _fold(m.label).startswith("tổng")), None)
-        parts = [m for m in members if m is not total and not _fold(m.label).startswith("tỷ lệ")]
-        if total is None or not parts:
+    for i, prefix in totals.items():
+        parts = []
+        for j, path in enumerate(paths):
+            if j == i or j in totals or path[:len(prefix)] != prefix or _fold(path[-1]).startswith("tỷ lệ"):
+                continue
+            nearer = [k for k, other in totals.items() if len(other) > len(prefix) and path[:len(other)] == other]
+            if not nearer:
+                parts.append(columns[j])
+        if not parts:
             continue
-        message = text("authoring.import.group_sum", group=top, total=total.label,
+        total = columns[i]
+        group = prefix[-1] if prefix else total.label
+        message = text("authoring.import.group_sum" if len(parts) > 1 else "authoring.import.group_part",
+                       group=group, total=total.label,
                        parts=", ".join(p.label for p in parts))
-        rules.append(Rule(f"{sheet_id}_{total.key}_tong", tuple(p.key for p in parts), "=", (total.key,),
+        rules.append(Rule(f"{sheet_id}_{total.key}_bang_tong", tuple(p.key for p in parts),
+                          "=" if len(parts) > 1 else "<=", (total.key,),
                           "error", message, text("authoring.import.group_sum_fix"), scope="columns",
                           sheet=sheet_id, origin="column"))
     if rules:

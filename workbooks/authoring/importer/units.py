@@ -51,6 +51,10 @@ def guess_unit(unit: str, label: str = "") -> UnitGuess:
     u = _fold(unit)
     if not u:
         return UnitGuess("count", sure=False)
+    if u in {"có/không", "có, không", "có / không"}:
+        return UnitGuess("yesno", sure=False)
+    if u == "(chữ)":
+        return UnitGuess("text", sure=False)
     pairs = _CHOICE.findall(unit)
     if len(pairs) >= 2 and not _PERCENT_TAIL.search(unit):
         choices = tuple((int(code), " ".join(text.replace(",", " ").split())) for text, code in pairs)
