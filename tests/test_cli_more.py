@@ -18,6 +18,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 from conftest import ROOT, run_cchc
 from test_cli_errors import FORM, REGISTRY, TEMPLATE, assert_told, mode, run_without_override
@@ -261,3 +262,23 @@ def test_readme_quick_guide() -> None:
     guide = readme.split("## Hướng dẫn nhanh cho Sở Nội vụ", 1)[1].split("\n## ", 1)[0]
     for said in ("cchc units --check don_vi.csv", "--received", "cchc check tep_gui_ve", "Tệp chưa được điền"):
         assert said in guide, said
+
+
+def test_readme_received_list_and_blank_return_as_described(tmp_path: Path, returns: Path) -> None:
+    """What the quick guide promises: a mailbox list with ``tep`` and ``thoi_diem_nhan`` sets the received
+    time (and says so); a unit's file sent back unfilled is one line in ``cchc check`` and is not counted."""
+    unit_file = next(p.name for p in sorted(returns.glob("*.xlsx")) if "mau_trong" not in p.name)
+    received = tmp_path / "nhan.csv"
+    received.write_text(f"tep,thoi_diem_nhan\n{unit_file},15/01/2025 08:30\n", encoding="utf-8")
+    out = tmp_path / "tong_hop.xlsx"
+    result = consolidate(returns, out, "--received", received, "--deadline", "20/01/2025")
+    assert result.code == 0, result.text
+    sheet = openpyxl.load_workbook(out, read_only=True)["Tình trạng nộp"]
+    rows = [[v for v in row if v is not None] for row in sheet.iter_rows(values_only=True)]
+    row = next(r for r in rows if unit_file in r)
+    assert "15/01/2025 08:30" in row and "danh sách thời điểm nhận (--received)" in row
+    assert "Nộp nhưng có lỗi (không tính)" in row
+    checked = run_cchc("check", returns / unit_file)
+    assert checked.code == 1
+    assert " ".join(checked.out.split()) == (f"{unit_file}: Tệp chưa được điền: chưa có ô số liệu nào được nhập. Hãy "
+                                             "nhập số liệu vào các ô của biểu mẫu, lưu lại rồi kiểm tra lại.")
