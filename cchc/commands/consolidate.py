@@ -21,9 +21,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cchc.commands.common import add_command, console, job_count, parse_date, period_year
 from cchc.errors import READ, CliError, os_error_message
-from consolidate.model import Options
+from consolidate.model import ConsolidateError, Options
 from consolidate.report import print_summary
 from consolidate.run import run as run_consolidation
+from workbooks.messages import say
 
 EXIT_OK, EXIT_NOT_WRITTEN = 0, 1
 
@@ -150,14 +151,17 @@ def run(args: argparse.Namespace) -> int:
 
     Raises:
         CliError: the folder cannot be opened, the store cannot be used.
-        ConsolidateError: a wrong argument or an output not written (its message and exit code
-            are printed by ``cchc.cli.main``, like every user's mistake).
+        CliError: also a ``ConsolidateError`` (a wrong argument, an output not written), with its
+            own message and exit code (printed by ``cchc.cli.main``, like every user's mistake).
     """
     options = options_of(args)
     check_folder_readable(options.folder)
     check_store_writable(options.store)
-    with tuned_process(), step_progress() as update:
-        result = run_consolidation(options, update)
+    try:
+        with tuned_process(), step_progress() as update:
+            result = run_consolidation(options, update)
+    except ConsolidateError as exc:  # its own message and exit code, not those of the OSError behind it
+        raise CliError(say("cli.error", text=str(exc)), exc.exit_code) from exc
     print_summary(result, Console())
     return EXIT_OK
 
