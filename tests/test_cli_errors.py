@@ -12,6 +12,7 @@ CAP_DAC_READ_SEARCH): the kernel then refuses exactly as it refuses an ordinary 
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import stat
@@ -24,6 +25,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import ROOT, CommandResult, run_cchc
+
+from workbooks.catalog.loader import get_form
 
 REGISTRY = ROOT / "workbooks" / "registries" / "tuangiao.csv"  # 10 units: fast to generate
 SONLA_REGISTRY = ROOT / "workbooks" / "registries" / "sonla.csv"
@@ -122,7 +125,7 @@ WRONG_ARGUMENTS = [
     (["consolidate", "tep_gui_ve", "--form", FORM, "--registry", REGISTRY, "--period", "24"],
      "tham số --period: năm báo cáo '24' không hợp lệ", "cchc consolidate --help"),
     (["consolidate", "tep_gui_ve", "--form", FORM, "--registry", REGISTRY, "--jobs", "hai"],
-     "tham số --jobs: 'hai' không phải là số nguyên", ""),
+     "tham số --jobs: số tiến trình 'hai' không hợp lệ: ghi một số nguyên từ 1 trở lên", ""),
     (["consolidate", "tep_gui_ve", "--form", FORM, "--registry", REGISTRY, "--data-format", "xml"],
      "tham số --data-format: không có lựa chọn 'xml'; hãy chọn một trong: 'parquet', 'csv', 'none'", ""),
     (["addin", "khong-co"], "không có lựa chọn 'khong-co'", "cchc addin --help"),
@@ -180,7 +183,8 @@ def test_unknown_form_says_which_forms_exist(tmp_path: Path) -> None:
 def test_missing_paths(tmp_path: Path) -> None:
     missing = tmp_path / "khong_co"
     assert_told(run_cchc("check", missing / "phu_luc.xlsx"), 2,
-                f"Không tìm thấy '{missing / 'phu_luc.xlsx'}'", "Hãy kiểm tra lại tên tệp/thư mục")
+                "phu_luc.xlsx: không đọc được — Không mở được tệp phu_luc.xlsx (không tìm thấy tệp).",
+                "Hãy kiểm tra tệp còn trong thư mục và được phép đọc, rồi chạy lại.")
     # the registry's own messages (its module's wording): exit code 1, the file named
     assert_told(run_cchc("generate", FORM, "--registry", missing / "don_vi.csv", "--out", tmp_path / "o"), 1,
                 "don_vi.csv")
@@ -223,7 +227,8 @@ def test_a_file_where_a_folder_is_expected(tmp_path: Path, a_file: Path) -> None
 def test_a_file_of_the_wrong_kind(tmp_path: Path, generated: Path) -> None:
     text = tmp_path / "bao_cao.xlsx"
     text.write_text("Đây là văn bản, không phải bảng tính", encoding="utf-8")
-    assert_told(run_cchc("check", text), 2, "không phải là tệp Excel")
+    assert_told(run_cchc("check", text), 2, "Tệp bao_cao.xlsx không phải là tệp bảng tính (.xlsx, .xlsm, .xls, "
+                ".ods): có thể là tệp Word, PDF hay văn bản đã đổi đuôi. Hãy gửi đúng tệp phụ lục đã điền.")
     # a workbook given where the unit registry is expected: the registry's own message, exit code 1
     assert_told(run_cchc("generate", FORM, "--registry", generated / TEMPLATE, "--out", tmp_path / "o"), 1,
                 f"{TEMPLATE}: danh sách đơn vị có")
@@ -239,11 +244,14 @@ def test_locked_files_cannot_be_read(tmp_path: Path, generated: Path) -> None:
     registry = tmp_path / "don_vi.csv"
     shutil.copy(REGISTRY, registry)
     with mode(workbook, 0), mode(registry, 0):
-        assert_told(run_without_override("check", workbook), 2, f"Không đọc được '{workbook}'",
-                    f"Hãy đóng tệp phu_luc.xlsx {CLOSE_IN_EXCEL}")
-        assert_told(run_without_override("generate", FORM, "--registry", registry, "--out", tmp_path / "o"), 2,
-                    f"Không truy cập được '{registry}'", f"Hãy đóng tệp don_vi.csv {CLOSE_IN_EXCEL}")
-        assert_told(run_without_override("units", "--check", registry), 2, f"Không truy cập được '{registry}'")
+        assert_told(run_without_override("check", workbook), 2,
+                    "Không mở được tệp phu_luc.xlsx (không có quyền đọc tệp).",
+                    "Hãy kiểm tra tệp còn trong thư mục và được phép đọc, rồi chạy lại.")
+        locked = ("don_vi.csv: không đọc được tệp (không có quyền đọc hoặc tệp đang bị khóa). Hãy đóng tệp trong "
+                  "Excel hoặc kiểm tra quyền truy cập rồi chạy lại.")  # the registry's own message: exit code 1
+        assert_told(run_without_override("generate", FORM, "--registry", registry, "--out", tmp_path / "o"), 1,
+                    locked)
+        assert_told(run_without_override("units", "--check", registry), 1, locked)
         assert_told(run_without_override("consolidate", tmp_path, "--form", FORM, "--registry", registry,
                                          "--out", tmp_path / "th.xlsx"), 2, "don_vi.csv")
 
@@ -318,17 +326,30 @@ def test_a_write_that_fails_midway_leaves_no_tmp_file(tmp_path: Path, monkeypatc
 # --------------------------------------------------------------------------- 5. nothing skipped silently
 
 
+def sonla_units_by_level() -> dict[str, list[dict[str, str]]]:
+    """The sample Sơn La registry's rows (read with the csv module), by level."""
+    with SONLA_REGISTRY.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    by_level: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_level.setdefault(row["level"], []).append(row)
+    return by_level
+
+
 def test_generate_says_why_the_province_unit_gets_no_file(tmp_path: Path) -> None:
     result = run_cchc("generate", "sonla-2024", "--registry", SONLA_REGISTRY, "--out", tmp_path, "--jobs", "2")
     assert result.code == 0, result.text
-    rows = SONLA_REGISTRY.read_text(encoding="utf-8").splitlines()[1:]
-    expected = [r for r in rows if r.split(",")[2] != "tinh"]
+    levels = get_form("sonla-2024").levels
+    by_level = sonla_units_by_level()
+    expected = [row for level in levels for row in by_level.get(level, [])]
+    skipped = sum(len(rows) for level, rows in by_level.items() if level not in levels)
     written = sorted(tmp_path.glob("*.xlsx"))
     assert len(written) == len(expected) + 1  # + the blank template
     assert f"Đã tạo {len(expected)} tệp cho các đơn vị và 1 mẫu trống" in result.out
-    assert ("Không tạo tệp cho 1 đơn vị trong danh sách vì biểu mẫu sonla-2024 không áp dụng cho các đơn vị "
-            "này:\n  - UBND tỉnh Sơn La (P14, cấp UBND tỉnh / cơ quan cấp tỉnh tổng hợp): biểu mẫu chỉ dành "
-            "cho Sở, ban, ngành cấp tỉnh; UBND cấp huyện; UBND cấp xã, phường, thị trấn, đặc khu.") in result.out
+    assert (f"Không tạo tệp cho {skipped} đơn vị trong danh sách vì biểu mẫu sonla-2024 không áp dụng cho các "
+            "đơn vị này:\n  - UBND tỉnh Sơn La (P14, cấp UBND tỉnh / cơ quan cấp tỉnh tổng hợp): biểu mẫu chỉ "
+            "dành cho ") in result.out
+    assert result.out.count("\n  - ") == skipped  # every unit without a file, named with why
 
 
 # --------------------------------------------------------------------------- 6. a bug, and --debug
@@ -362,6 +383,9 @@ def test_demo_still_runs(tmp_path: Path) -> None:
     demo = tmp_path / "cchc_demo"
     returned = sorted((demo / "tep_don_vi_gui_ve").iterdir())
     assert f"Bước 2: {len(returned)} tệp gửi về" in " ".join(result.out.split())
-    assert len(list((demo / "bieu_mau").glob("*.xlsx"))) == 90  # 89 units + the template
+    levels = get_form("sonla-2024").levels
+    expected = sum(len(rows) for level, rows in sonla_units_by_level().items() if level in levels)
+    assert len(list((demo / "bieu_mau").glob("*.xlsx"))) == expected + 1  # + the template
+    assert f"Bước 1: đã sinh {expected} tệp Excel" in " ".join(result.out.split())
     book = openpyxl.load_workbook(demo / "tong_hop.xlsx", read_only=True)
     assert len(book.sheetnames) > 3

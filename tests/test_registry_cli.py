@@ -180,9 +180,9 @@ def test_units_unwritable_output(tmp_path: Path) -> None:
     folder = tmp_path / "la_thu_muc.csv"
     folder.mkdir()
     result = run_cchc("units", "--province", "Sơn La", "--out", folder)
-    assert (result.code, result.out) == (1, "")
-    assert result.err == (f"Không ghi được tệp {folder}. Hãy đóng tệp trong Excel (nếu đang mở), kiểm tra "
-                          "quyền ghi vào thư mục rồi chạy lại.\n")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"Lỗi: '{folder}' là một thư mục, nhưng ở đây cần một tệp.\nHãy ghi đường dẫn đến một "
+                          f"tệp (ví dụ '{folder}/ten_tep.xlsx'), hoặc đổi tên thư mục đó.\n")
 
 
 # --------------------------------------------------------------------------- cchc forms

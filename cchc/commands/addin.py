@@ -1,18 +1,21 @@
-"""``cchc addin``: the "Kiểm tra" button in Excel — desktop add-in, Office.js server, xlwings Lite."""
+"""``cchc addin``: the "Kiểm tra" button in Excel — desktop add-in, Office.js server, xlwings Lite.
+
+Every text printed is a ``cli.addin.*`` message; a server that cannot start (no licence key, a
+missing package, wrong settings, a port already in use) says why in Vietnamese, exit code 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
-import sys
+import socket
 
 from cchc.commands.common import add_command, job_count, port_number, positive_number
+from cchc.errors import CliError
+from workbooks.messages import Message, text
 
-LICENSE_NOTE = (
-    "Máy chủ dùng phần PRO của xlwings (xw.Book(json=...)), miễn phí theo giấy phép PolyForm "
-    "Noncommercial 1.0.0 — cơ quan nhà nước được phép sử dụng. Hãy đặt biến môi trường "
-    "XLWINGS_LICENSE_KEY=noncommercial rồi chạy lại (xem addin/docs/may_chu.md)."
-)
+SPARE_PORT = 8001  # suggested when the default port is taken
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -20,10 +23,10 @@ def run_build(args: argparse.Namespace) -> int:
     from addin.xlam import build
 
     paths = build(args.out, python_win=args.python_win, python_mac=args.python_mac)
-    print(f"Đã tạo {len(paths)} tệp trong {args.out}:")
+    print(text("cli.addin.built", count=len(paths), folder=args.out))
     for path in paths:
         print(f"  {path.name}")
-    print("Hướng dẫn cài đặt cho đơn vị: HUONG_DAN_CAI_DAT.md")
+    print(text("cli.addin.install_guide", guide="HUONG_DAN_CAI_DAT.md"))
     return 0
 
 
@@ -32,7 +35,7 @@ def run_lite(args: argparse.Namespace) -> int:
     from addin.lite import DEFAULT_WHEEL_URL, build_lite
 
     paths = build_lite(args.out, args.wheel_url or DEFAULT_WHEEL_URL)
-    print(f"Đã tạo {', '.join(p.name for p in paths)} trong {args.out}.")
+    print(text("cli.addin.lite_built", names=", ".join(p.name for p in paths), folder=args.out))
     return 0
 
 
@@ -40,8 +43,6 @@ def _token(args: argparse.Namespace) -> str | None:
     """The access code from ``--token-file`` (None: take ``CCHC_ADDIN_TOKEN`` or none)."""
     if not args.token_file:
         return None
-    from workbooks.messages import text
-
     try:
         with open(args.token_file, encoding="utf-8") as handle:
             return handle.read().strip()
@@ -49,28 +50,46 @@ def _token(args: argparse.Namespace) -> str | None:
         raise ValueError(text("server.token_file_unreadable", path=args.token_file, error=exc.strerror)) from exc
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Bind ``host:port`` once, as the server will (address reuse on), and release it.
+
+    Raises:
+        CliError: the port is taken, forbidden, or the address is not one of this machine's.
+    """
+    params = {"host": host, "port": str(port), "other": str(SPARE_PORT if port != SPARE_PORT else SPARE_PORT + 1)}
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except socket.gaierror as exc:
+        raise CliError("cli.addin.host_unknown", **params) from exc
+    except OSError as exc:
+        message_id = {errno.EADDRINUSE: "cli.addin.port_in_use", errno.EACCES: "cli.addin.port_denied",
+                      errno.EADDRNOTAVAIL: "cli.addin.host_unknown"}.get(exc.errno or 0, "cli.addin.listen_failed")
+        raise CliError(message_id, code=str(exc.errno), **params) from exc
+
+
 def run_serve(args: argparse.Namespace) -> int:
-    """Start the server for the Office.js task pane."""
+    """Start the server for the Office.js task pane (exit code 2 with the reason when it cannot)."""
     if not os.environ.get("XLWINGS_LICENSE_KEY"):
-        print(LICENSE_NOTE, file=sys.stderr)
-        return 2
+        raise CliError("cli.addin.license_missing")
     try:
         import uvicorn
 
         from addin.server import ServerConfigError, create_app, settings_for
     except ModuleNotFoundError as exc:
-        print(f"Thiếu gói {exc.name}: cài bằng  pip install 'cchc[server]'", file=sys.stderr)
-        return 2
+        raise CliError("cli.addin.package_missing", package=exc.name or "?") from exc
     try:
         settings = settings_for(host=args.host, port=args.port, max_bytes=int(args.max_mb * 1_048_576),
                                 public_url=args.public_url, token=_token(args), cors_origins=args.cors_origin,
                                 jobs=args.jobs, timeout=args.timeout)
     except (ServerConfigError, ValueError) as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
-        return 2
+        raise CliError(Message("cli.addin.settings", str(exc))) from exc
+    check_port_free(args.host, args.port)
     app = create_app(settings=settings)
-    access = "có mã truy cập" if settings.token else "không yêu cầu mã truy cập"
-    print(f"Máy chủ kiểm tra CCHC: http://{args.host}:{args.port}  (manifest: /manifest.xml, {access})")
+    access = text("cli.addin.access_token" if settings.token else "cli.addin.access_open")
+    print(text("cli.addin.serving", host=args.host, port=str(args.port), access=access))
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 

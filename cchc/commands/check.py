@@ -91,11 +91,17 @@ def check_file(path: str | Path) -> CheckResult:
                        blank=is_blank(ret))
 
 
+def _refuse_folder(exc: OSError) -> None:
+    """``os.walk`` skips a folder it may not open; say so instead (``cchc`` names the folder, exit 2)."""
+    raise exc
+
+
 def files_to_check(paths: list[str]) -> tuple[list[Path], int]:
     """The files named, and the spreadsheets in the folders named (sorted, sub-folders included).
 
     A folder's files with another suffix, and Excel's lock files (``~$…``), are left out; links
-    to folders are not followed. A named file is always checked (whatever it is).
+    to folders are not followed. A named file is always checked (whatever it is). A folder that
+    may not be opened raises its ``OSError`` (never "no spreadsheet in it").
 
     Returns:
         (files to check, number of files left out of the folders).
@@ -108,7 +114,7 @@ def files_to_check(paths: list[str]) -> tuple[list[Path], int]:
             found.append(path)
             continue
         inside: list[Path] = []
-        for dirpath, dirnames, filenames in os.walk(path):
+        for dirpath, dirnames, filenames in os.walk(path, onerror=_refuse_folder):
             dirnames.sort()
             for name in filenames:
                 if Path(name).suffix.lower() in ACCEPTED_SUFFIXES and not name.startswith("~$"):

@@ -1,14 +1,17 @@
 """``cchc consolidate FOLDER --form FORM_ID --registry units.csv --out tong_hop.xlsx``.
 
-Exit code: 0 the output was written (even when some files were rejected) · 1 it could not be
-written · 2 wrong arguments (unknown form, unreadable registry, missing folder).
+Exit code: 0 the output was written (even when some files were rejected) · 1 it (or the store)
+could not be written · 2 wrong arguments (unknown form, unreadable registry, a missing folder or
+one it is not allowed to read, a folder given as ``--store``). Checked here before anything is
+read, so that a folder the user cannot open is never "every unit missing" with exit code 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import sys
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -16,14 +19,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cchc.commands.common import add_command, console, parse_date
+from cchc.commands.common import add_command, console, job_count, parse_date, period_year
+from cchc.errors import READ, CliError, os_error_message
 from consolidate.model import ConsolidateError, Options
 from consolidate.previous import previous_summary
 from consolidate.report import print_summary
 from consolidate.run import run as run_consolidation
-from workbooks.messages import text
+from workbooks.messages import say, text
 
-EXIT_OK = 0
+EXIT_OK, EXIT_NOT_WRITTEN = 0, 1
 
 
 @contextmanager
@@ -89,6 +93,55 @@ def step_progress() -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
+def check_folder_readable(folder: Path) -> None:
+    """Refuse a folder of returns the user may not open (a missing one is the consolidation's to say).
+
+    Raises:
+        CliError: "Không mở được thư mục …" with what to do (exit code 2).
+    """
+    if not os.path.isdir(folder):  # os.path: never an error, even under a folder that is refused
+        return
+    try:
+        with os.scandir(folder) as entries:
+            first = next(entries, None)
+            if first is not None:
+                first.stat()  # listed but not searchable (no x bit): its files cannot be opened
+    except OSError as exc:
+        raise CliError(os_error_message(exc, folder, READ)) from exc
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """``path`` itself or its nearest existing parent (the store's folders are created when missing)."""
+    current = path.absolute()
+    while not os.path.lexists(current) and current != current.parent:
+        current = current.parent
+    return current
+
+
+def check_store_writable(store: Path | None) -> None:
+    """Refuse a ``--store`` that is a folder, or a place where the store cannot be written.
+
+    Raises:
+        CliError: a folder (exit code 2); not writable (exit code 1, as any output not written).
+    """
+    if store is None:
+        return
+    if os.path.isdir(store):
+        raise CliError("cli.consolidate.store_is_folder", path=str(store))
+    try:
+        if store.exists():
+            with open(store, "r+b"):
+                pass
+        else:
+            place = _existing_ancestor(store.parent)
+            if not os.path.isdir(place):
+                raise CliError("cli.os.not_directory", path=str(place))
+            with tempfile.TemporaryFile(dir=place):
+                pass
+    except OSError as exc:
+        raise CliError("cli.consolidate.store_unwritable", EXIT_NOT_WRITTEN, path=str(store)) from exc
+
+
 def run(args: argparse.Namespace) -> int:
     """Consolidate, print the summary.
 
@@ -96,14 +149,21 @@ def run(args: argparse.Namespace) -> int:
         args: the parsed command line.
 
     Returns:
-        0 when the output was written, 1 when it could not be, 2 for wrong arguments.
+        0 when the output was written.
+
+    Raises:
+        CliError: the folder cannot be opened, the store cannot be used.
+        CliError: also a ``ConsolidateError`` (a wrong argument, an output not written), with its
+            own message and exit code (printed by ``cchc.cli.main``, like every user's mistake).
     """
+    options = options_of(args)
+    check_folder_readable(options.folder)
+    check_store_writable(options.store)
     try:
         with tuned_process(), step_progress() as update:
-            result = run_consolidation(options_of(args), update)
-    except ConsolidateError as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
-        return exc.exit_code
+            result = run_consolidation(options, update)
+    except ConsolidateError as exc:  # its own message and exit code, not those of the OSError behind it
+        raise CliError(say("cli.error", text=str(exc)), exc.exit_code) from exc
     console = Console()
     print_summary(result, console)
     line = previous_summary(result)
@@ -131,12 +191,12 @@ def register(sub) -> None:
                    help="tệp Excel kết quả (mặc định tong_hop.xlsx)")
     p.add_argument("--store", metavar="TỆP", help="kho dữ liệu SQLite (mặc định: cạnh tệp kết quả, đuôi .sqlite); "
                    "chạy lại chỉ đọc các tệp mới hoặc đã thay đổi")
-    p.add_argument("--jobs", type=int, metavar="N", help="số tiến trình đọc song song (mặc định: mọi lõi CPU)")
+    p.add_argument("--jobs", type=job_count, metavar="N", help="số tiến trình đọc song song (mặc định: mọi lõi CPU)")
     p.add_argument("--include-errors", action="store_true",
                    help="tính cả các báo cáo có lỗi vào số tổng hợp (mặc định: không tính)")
     p.add_argument("--deadline", type=parse_date, metavar="NGÀY",
                    help="hạn nộp (ngày/tháng/năm): báo cáo nhận sau ngày này là trễ hạn")
-    p.add_argument("--period", type=int, metavar="NĂM", help="năm báo cáo (mặc định theo biểu mẫu)")
+    p.add_argument("--period", type=period_year, metavar="NĂM", help="năm báo cáo (mặc định theo biểu mẫu)")
     p.add_argument("--previous", metavar="TỆP", help=text("previous.arg"))
     p.add_argument("--received", metavar="TỆP_CSV",
                    help="danh sách thời điểm nhận từng tệp (CSV, ví dụ xuất từ hộp thư: cột tep hoặc sha256 và "

@@ -16,10 +16,12 @@ from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from cchc.commands.common import add_command, job_count, progress_bar
 from workbooks.catalog.layout import period_bounds
 from workbooks.catalog.loader import get_form
+from workbooks.messages import text
 from workbooks.registry import load_registry
 from workbooks.writer.batch import generate_all
 
@@ -50,38 +52,39 @@ def run(args: argparse.Namespace) -> int:
     year = form.period.default_year
     deadline = period_bounds(form.period, year)[1] + timedelta(days=20)
 
-    with progress_bar("Bước 1: sinh biểu mẫu cho các đơn vị") as update:
+    with progress_bar(text("cli.demo.step_generate")) as update:
         paths = generate_all(form, registry, out / "bieu_mau", year, deadline, jobs=args.jobs, progress=update)
-    console.print(f"Bước 1: đã sinh {len(paths) - 1} tệp Excel cho các đơn vị của tỉnh Sơn La (biểu mẫu "
-                  f"{form.id}) và 1 mẫu trống trong {(out / 'bieu_mau').resolve()}.")
+    console.print(escape(text("cli.demo.generated", count=len(paths) - 1, form_id=form.id,
+                              folder=str((out / "bieu_mau").resolve()))))
 
     returned = out / "tep_don_vi_gui_ve"
     if returned.exists():  # a fresh round each time: new files, so a fresh store too
         shutil.rmtree(returned)
     for old in (out / "tong_hop.sqlite", out / "tong_hop.sqlite-wal", out / "tong_hop.sqlite-shm"):
         old.unlink(missing_ok=True)
-    with progress_bar("Bước 2: mô phỏng các đơn vị điền và gửi lại") as update:
+    with progress_bar(text("cli.demo.step_simulate")) as update:
         truth = simulate_round(form, registry, returned, year, rng_seed=DEMO_SEED, missing=3, late=2,
                                with_mistakes=3, duplicate=1, broken=1, deadline=deadline, jobs=args.jobs,
                                progress=update)
-    console.print(f"Bước 2: {len(truth.files)} tệp gửi về trong {returned.resolve()}: {len(truth.missing)} đơn vị "
-                  f"chưa gửi, {len(truth.late)} gửi muộn, {len(truth.with_mistakes)} có lỗi, "
-                  f"{len(truth.duplicated)} gửi hai bản, {len(truth.broken)} tệp hỏng.")
+    console.print(escape(text("cli.demo.simulated", files=len(truth.files), folder=str(returned.resolve()),
+                              missing=len(truth.missing), late=len(truth.late),
+                              with_mistakes=len(truth.with_mistakes), duplicated=len(truth.duplicated),
+                              broken=len(truth.broken))))
 
     sample = truth.units[truth.with_mistakes[0]].path if truth.with_mistakes else truth.files[0]
-    console.print(f"\nBước 3: kiểm tra một tệp (như lệnh `cchc check \"{sample}\"`):")
     assert sample is not None
+    console.print("\n" + escape(text("cli.demo.step_check", path=str(sample))))
     print_result(check_file(sample), console)
 
-    console.print("\nBước 4: tổng hợp cả thư mục (như lệnh `cchc consolidate`):")
+    console.print("\n" + escape(text("cli.demo.step_consolidate")))
     with step_progress() as update:
         result = consolidate(returned, form.id, SAMPLE_REGISTRY, out / "tong_hop.xlsx", jobs=args.jobs,
                              deadline=deadline, progress=update)
     print_summary(result, console)
-    console.print(f"\n[bold]Mở tệp tổng hợp:[/bold] {result.out}")
-    console.print(f"Lệnh tương đương: cchc consolidate \"{returned}\" --form {form.id} --registry "
-                  f"\"{SAMPLE_REGISTRY}\" --out \"{out / 'tong_hop.xlsx'}\" --deadline "
-                  f"{deadline.strftime('%d/%m/%Y')}")
+    console.print(f"\n[bold]{escape(text('cli.demo.open_result'))}[/bold] {escape(str(result.out))}")
+    command = (f"cchc consolidate \"{returned}\" --form {form.id} --registry \"{SAMPLE_REGISTRY}\" "
+               f"--out \"{out / 'tong_hop.xlsx'}\" --deadline {deadline.strftime('%d/%m/%Y')}")
+    console.print(escape(text("cli.demo.same_command", command=command)))
     return 0
 
 

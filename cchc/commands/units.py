@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cchc.commands.common import add_command
+from cchc.errors import WRITE, CliError, os_error_message
 from workbooks.messages import text
 from workbooks.registry import (
     ProvinceNotFoundError,
@@ -55,7 +56,11 @@ def check(path: str) -> int:
 
 
 def build(args: argparse.Namespace) -> int:
-    """Write the registry of ``args.province`` to ``args.out``: 0, or 2 for an unknown province."""
+    """Write the registry of ``args.province`` to ``args.out``: 0, or 2 for an unknown province.
+
+    Raises:
+        CliError: the file cannot be written (which file, why, what to do; exit code 2).
+    """
     try:
         match = match_province(args.province)
         units = province_registry(args.province, not args.no_departments, args.departments)
@@ -70,9 +75,8 @@ def build(args: argparse.Namespace) -> int:
         print(note)
     try:
         path = write_registry(units, args.out)
-    except OSError:
-        print(text("units.write_failed", path=args.out), file=sys.stderr)
-        return 1
+    except OSError as exc:  # a folder, a file open in Excel, a read-only place: said for what it is
+        raise CliError(os_error_message(exc, args.out, WRITE)) from exc
     print(text("units.written", count=len(units), summary=level_summary(units), path=str(path)))
     return 0
 
