@@ -58,20 +58,6 @@ def attribute(el: etree._Element, name: str) -> str | None:
     return None
 
 
-def defined_names(data: bytes) -> dict[str, str]:
-    """Book-scope defined names of ``xl/workbook.xml``: upper-case name -> refers-to."""
-    names: dict[str, str] = {}
-    for el in elements(parse(data), "definedName"):
-        if el.get("localSheetId") is None and el.text:
-            names[(el.get("name") or "").upper()] = el.text
-    return names
-
-
-def workbook_sheets(data: bytes) -> list[tuple[str, str]]:
-    """(sheet name, relationship id) of every sheet listed in ``xl/workbook.xml``."""
-    return [(el.get("name") or "", attribute(el, "id") or "") for el in elements(parse(data), "sheet")]
-
-
 def workbook_parts(data: bytes) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Defined names and sheets of ``xl/workbook.xml`` from one parse (see the two functions above)."""
     root = parse(data)
