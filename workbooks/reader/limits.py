@@ -23,7 +23,7 @@ from workbooks.reader.rejections import reject
 from workbooks.reader.xmlparts import UnsafeXml, sheet_head
 
 MIB = 1024 * 1024
-SHEET_HEAD_BYTES = 4 * 1024  # how much of a worksheet part is inflated to read its extent
+SHEET_HEAD_BYTES = 2 * 1024  # how much of a worksheet part is inflated to read its extent
 ROW_MARGIN = 20_000  # rows a unit may insert into a list sheet beyond the form's own
 COL_MARGIN = 50  # columns a unit may add (notes, own calculations) beyond the form's own
 
