@@ -164,8 +164,13 @@ def check_sheet_extent(source: str, sheet: str, package: Package, part: str, lim
         ReturnRejected: a cell (declared or present) beyond ``max_rows`` / ``max_cols``, or a
             part that is not XML.
     """
+    head = package.head(part, SHEET_HEAD_BYTES)
+    data_start = head.find(b"sheetData")
+    rows_end = head.rfind(b"row>", data_start) if data_start >= 0 else -1
+    if rows_end > 0:  # the bytes up to the last complete row in hand are all that is parsed
+        head = head[:rows_end + 4]
     try:
-        dimension, refs = sheet_head(package.head(part, SHEET_HEAD_BYTES))
+        dimension, refs = sheet_head(head)
     except UnsafeXml as exc:
         raise reject(source, "unsafe_xml", part=part, detail=str(exc)[:80]) from exc
     cells = [c for c in (dimension or "").split(":") if c]
