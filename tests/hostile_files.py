@@ -379,7 +379,7 @@ def _ods_far_cells(xml: bytes) -> bytes:
 
 def ods_bomb(good: Path, dst: Path) -> Path:
     parts = parts_of(good)
-    parts["content.xml"] = before_last_close(parts["content.xml"], comment_of(b"0", 120 * MIB))
+    parts["content.xml"] = before_last_close(parts["content.xml"], comment_of(b"0", 110 * MIB))
     return write_ods(dst, parts)
 
 
@@ -457,7 +457,7 @@ KINDS: tuple[Kind, ...] = (
     _k("nul_in_workbook", "xml_malformed", nul_in_workbook, *_SAFE_XML),
     _k("wrong_encoding_workbook", "xml_malformed", wrong_encoding, *_SAFE_XML),
     # zip bombs
-    _k("bomb_part_300mb", "zip_bomb", zeros_part("xl/media/image1.xml", 300 * MIB), "part_too_large"),
+    _k("bomb_part_110mb", "zip_bomb", zeros_part("xl/media/image1.xml", 110 * MIB), "part_too_large"),
     _k("bomb_ratio_sheet", "zip_bomb", zeros_part("xl/worksheets/sheet9.xml", 40 * MIB), "compression_ratio"),
     _k("bomb_declared_total", "zip_bomb", declared_total, "inflated_too_large"),
     _k("bomb_styles", "zip_bomb", styles_bomb, "compression_ratio"),
@@ -471,7 +471,7 @@ KINDS: tuple[Kind, ...] = (
     _k("far_cell_late_no_dimension", "far_cells", _sheet_edit(_late_far_cell), "memory", "crashed", "timeout",
        "damaged_sheet"),
     # big texts
-    _k("shared_strings_100k", "huge_strings", huge_shared_strings(100_000, 60), *_READ),
+    _k("shared_strings_50k", "huge_strings", huge_shared_strings(50_000, 40), *_READ),
     _k("one_string_60mb", "huge_strings", one_huge_string(60 * MIB), "compression_ratio"),
     _k("inline_text_row", "huge_strings", huge_row_text, *_READ),
     # damaged packages

@@ -140,11 +140,13 @@ def test_consolidation_beside_hostile_files_keeps_the_good_totals(corpus, tmp_pa
 def test_check_never_opens_a_named_pipe(tmp_path):
     fifo = tmp_path / "bao_cao.xlsx"
     os.mkfifo(fifo)
-    result = run_cchc("check", fifo, timeout=60)
-    assert result.code == 2
-    assert "không phải là tệp thông thường" in result.out and "FIFO" in result.out
-    folder_result = run_cchc("check", tmp_path, timeout=60)
-    assert folder_result.code == 2 and "bao_cao.xlsx" in folder_result.out
+    result = run_cchc("check", "--json", fifo, tmp_path, timeout=60)  # named, and met in a folder
+    assert result.code == 2, result.text
+    items = json.loads(result.out)
+    assert [Path(i["file"]).name for i in items] == ["bao_cao.xlsx", "bao_cao.xlsx"]
+    for item in items:
+        assert item["reason"] == "not_regular_file"
+        assert "không phải là tệp thông thường" in item["message"] and "FIFO" in item["message"]
 
 
 # --------------------------------------------------------------------------- the safety net itself

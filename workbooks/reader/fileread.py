@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,17 +23,13 @@ from workbooks.messages import catalogue, text
 from workbooks.reader.files import ACCEPTED_SUFFIXES, SavedTimes, grid_from_bytes
 from workbooks.reader.limits import Limits, resolved
 from workbooks.reader.model import Notice, ReturnRejected
-from workbooks.reader.rejections import reject
+from workbooks.reader.rejections import not_regular_kind, reject
 
 if TYPE_CHECKING:
     from workbooks.catalog.model import Form
     from workbooks.reader.model import Return
 
 __all__ = ["ACCEPTED_SUFFIXES", "FileFacts", "FileRead", "accepted", "read_file", "saved_time"]
-
-_KINDS = ((stat.S_ISFIFO, "đường ống có tên (FIFO)"), (stat.S_ISSOCK, "socket"),
-          (stat.S_ISCHR, "thiết bị"), (stat.S_ISBLK, "thiết bị"), (stat.S_ISDIR, "thư mục"))
-
 
 @dataclass(frozen=True)
 class FileFacts:
@@ -142,13 +137,6 @@ def saved_time(times: SavedTimes) -> str:
     return modified.isoformat(timespec="seconds")
 
 
-def _not_regular(path: str, mode: int) -> str:
-    """What a path is when it is not a regular file ("" for a regular file)."""
-    if stat.S_ISREG(mode):
-        return ""
-    return next((kind for test, kind in _KINDS if test(mode)), "không rõ loại")
-
-
 def _bytes(path: str, limits: Limits) -> tuple[FileFacts, bytes | None]:
     """The file's facts and bytes (None when over the size limit: hashed in chunks, not kept).
 
@@ -159,13 +147,13 @@ def _bytes(path: str, limits: Limits) -> tuple[FileFacts, bytes | None]:
     """
     name = Path(path).name
     st = os.stat(path)
-    kind = _not_regular(path, st.st_mode)
+    kind = not_regular_kind(st.st_mode)
     if kind:
         raise reject(name, "not_regular_file", kind=kind)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
-        kind = _not_regular(path, st.st_mode)
+        kind = not_regular_kind(st.st_mode)
         if kind:
             raise reject(name, "not_regular_file", kind=kind)
         digest = hashlib.sha256()

@@ -30,7 +30,7 @@ from workbooks.reader.limits import (
     xml_part,
 )
 from workbooks.reader.package import Package, open_package
-from workbooks.reader.rejections import reject
+from workbooks.reader.rejections import not_regular_kind, reject
 
 ACCEPTED_SUFFIXES: frozenset[str] = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -73,11 +73,6 @@ def _saved_times(package: Package, limits: Limits, source: str) -> SavedTimes:
             except (*_DAMAGED, xmlparts.UnsafeXml):
                 return SavedTimes()
     return SavedTimes()
-
-
-def _col_index(letters: str) -> int:
-    """0-based column of column letters ("A" -> 0)."""
-    return xl_cell_to_rowcol(letters + "1")[1]
 
 
 def _part_path(base: str, target: str) -> str:
@@ -247,9 +242,14 @@ def grid_from_file(path: str | Path, limits: Limits | None = None) -> Grid:
     """Read every sheet of a spreadsheet file into a ``Grid`` (see ``grid_from_bytes``).
 
     Raises:
-        ReturnRejected: as ``grid_from_bytes``; also a file larger than the limits (not read).
+        ReturnRejected: as ``grid_from_bytes``; also a file larger than the limits, or not a
+            regular file (neither is read).
     """
     path = Path(path)
     limits = resolved(limits)
-    check_size(path.name, path.stat().st_size, limits)
+    st = path.stat()
+    kind = not_regular_kind(st.st_mode)
+    if kind:  # a named pipe would block a read for ever: never opened
+        raise reject(path.name, "not_regular_file", kind=kind)
+    check_size(path.name, st.st_size, limits)
     return grid_from_bytes(path.name, path.read_bytes(), limits)[0]

@@ -15,15 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cache
 
-from xlsxwriter.utility import xl_cell_to_rowcol
-
 from workbooks.reader.model import ReturnRejected
 from workbooks.reader.package import Package
 from workbooks.reader.rejections import reject
 from workbooks.reader.xmlparts import UnsafeXml, sheet_head
 
 MIB = 1024 * 1024
-SHEET_HEAD_BYTES = 4 * 1024  # how much of a worksheet part is inflated to read its extent
+SHEET_HEAD_BYTES = 2 * 1024  # how much of a worksheet part is inflated to read its extent
 ROW_MARGIN = 20_000  # rows a unit may insert into a list sheet beyond the form's own
 COL_MARGIN = 50  # columns a unit may add (notes, own calculations) beyond the form's own
 
@@ -137,15 +135,23 @@ def xml_part(source: str, package: Package, name: str, limits: Limits) -> bytes:
     return package.read(name)
 
 
-def _far(ref: str, limits: Limits) -> tuple[int, int] | None:
-    """(row, column), 1-based, of a cell reference beyond the limits; None when inside (or not a cell)."""
-    try:
-        row, col = xl_cell_to_rowcol(ref.replace("$", ""))
-    except (AttributeError, ValueError, TypeError):
+def _row_col(ref: str) -> tuple[int, int] | None:
+    """(row, column), 1-based, of a cell reference like ``XFD1048576`` (None when not one)."""
+    ref = ref.replace("$", "").upper()
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters):]
+    if not letters or not digits or len(letters) > 3 or not letters.isalpha() or not letters.isascii():
         return None
-    if row < 0 or col < 0:
-        return None
-    return (row + 1, col + 1) if row + 1 > limits.max_rows or col + 1 > limits.max_cols else None
+    col = 0
+    for letter in letters:
+        col = col * 26 + ord(letter) - 64
+    return int(digits), col
+
+
+def _far(ref: str, limits: Limits) -> bool:
+    """True for a cell reference beyond ``max_rows`` / ``max_cols``."""
+    found = _row_col(ref)
+    return found is not None and (found[0] > limits.max_rows or found[1] > limits.max_cols)
 
 
 def check_sheet_extent(source: str, sheet: str, package: Package, part: str, limits: Limits) -> None:
@@ -158,8 +164,13 @@ def check_sheet_extent(source: str, sheet: str, package: Package, part: str, lim
         ReturnRejected: a cell (declared or present) beyond ``max_rows`` / ``max_cols``, or a
             part that is not XML.
     """
+    head = package.head(part, SHEET_HEAD_BYTES)
+    data_start = head.find(b"sheetData")
+    rows_end = head.rfind(b"row>", data_start) if data_start >= 0 else -1
+    if rows_end > 0:  # the bytes up to the last complete row in hand are all that is parsed
+        head = head[:rows_end + 4]
     try:
-        dimension, refs = sheet_head(package.head(part, SHEET_HEAD_BYTES))
+        dimension, refs = sheet_head(head)
     except UnsafeXml as exc:
         raise reject(source, "unsafe_xml", part=part, detail=str(exc)[:80]) from exc
     cells = [c for c in (dimension or "").split(":") if c]
@@ -172,8 +183,7 @@ def check_sheet_extent(source: str, sheet: str, package: Package, part: str, lim
         else:
             cells.append(ref)
     for ref in cells:
-        far = _far(ref, limits)
-        if far is not None:
+        if _far(ref, limits):
             raise reject(source, "far_cells", sheet=sheet, cell=ref.replace("$", ""),
                          rows=limits.max_rows, cols=limits.max_cols)
 

@@ -52,6 +52,7 @@ class _Parts:
         self._data = data
         self._entries = entries
         self.names = set(entries)
+        self._sizes: dict[str, tuple[int, int]] | None = None
 
     def _raw(self, name: str) -> tuple[int, int, int, bytes]:
         """(method, CRC, inflated size, compressed bytes) of a part."""
@@ -75,7 +76,9 @@ class _Parts:
         return out
 
     def sizes(self) -> dict[str, tuple[int, int]]:
-        return {name: (e[2], e[3]) for name, e in self._entries.items()}
+        if self._sizes is None:
+            self._sizes = {name: (e[2], e[3]) for name, e in self._entries.items()}
+        return self._sizes
 
     def head(self, name: str, length: int) -> bytes:
         method, _, _, raw = self._raw(name)

@@ -7,6 +7,7 @@ the same text for the same file.
 
 from __future__ import annotations
 
+import stat
 from typing import Any
 
 from workbooks.messages import say
@@ -23,3 +24,14 @@ def reject(source: str, reason: str, **params: Any) -> ReturnRejected:
     """The rejection of file ``source`` for ``reason`` (one of ``REASONS``), its text filled with ``params``."""
     message = say(f"file.{reason}", file=source, **params)
     return ReturnRejected(source, reason, str(message))
+
+
+_KINDS = ((stat.S_ISFIFO, "đường ống có tên (FIFO)"), (stat.S_ISSOCK, "socket"),
+          (stat.S_ISCHR, "thiết bị"), (stat.S_ISBLK, "thiết bị"), (stat.S_ISDIR, "thư mục"))
+
+
+def not_regular_kind(mode: int) -> str:
+    """What a path is when it is not a regular file, in Vietnamese ("" for a regular file)."""
+    if stat.S_ISREG(mode):
+        return ""
+    return next((kind for test, kind in _KINDS if test(mode)), "không rõ loại")

@@ -17,6 +17,12 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
                           dtd_validation=False, remove_pis=True, remove_comments=True)
 
 
+# The first kilobytes of a large part: cut off anywhere, so parsed in recover mode (still no
+# entity, no DTD, no network).
+_HEAD_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False,
+                               load_dtd=False, remove_pis=True, remove_comments=True)
+
+
 class UnsafeXml(ValueError):
     """A package part that is not well-formed XML, or declares a document type."""
 
@@ -56,20 +62,6 @@ def attribute(el: etree._Element, name: str) -> str | None:
         if local(key) == name:
             return value
     return None
-
-
-def defined_names(data: bytes) -> dict[str, str]:
-    """Book-scope defined names of ``xl/workbook.xml``: upper-case name -> refers-to."""
-    names: dict[str, str] = {}
-    for el in elements(parse(data), "definedName"):
-        if el.get("localSheetId") is None and el.text:
-            names[(el.get("name") or "").upper()] = el.text
-    return names
-
-
-def workbook_sheets(data: bytes) -> list[tuple[str, str]]:
-    """(sheet name, relationship id) of every sheet listed in ``xl/workbook.xml``."""
-    return [(el.get("name") or "", attribute(el, "id") or "") for el in elements(parse(data), "sheet")]
 
 
 def workbook_parts(data: bytes) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -122,34 +114,33 @@ def table(data: bytes) -> tuple[dict[str, str], list[str]] | None:
 def sheet_head(head: bytes, rows: int = 4) -> tuple[str | None, list[str]]:
     """What the first bytes of a worksheet part say of its extent, before it is read.
 
-    The bytes are fed to a pull parser as far as they go (the rest of the part is never
-    inflated): the ``ref`` of ``<dimension>`` (None when absent), and for each row met in those
-    bytes (the first ``rows`` of them) its number (as "row:N") and the reference of its last
-    cell (cells come in column order, so the last is the farthest).
+    Only those bytes are parsed (the rest of the part is never inflated), in libxml2's recover
+    mode so that the cut-off end does not matter: the ``ref`` of ``<dimension>`` (None when
+    absent), and for each of the first ``rows`` rows its number (as "row:N") and the reference
+    of its last cell (cells come in column order, so the last is the farthest).
 
     Raises:
-        UnsafeXml: the bytes are not the start of well-formed XML, or declare a DTD.
+        UnsafeXml: the bytes declare a document type (entities), or are no XML at all.
     """
-    if b"<!DOCTYPE" in head[:4096]:
+    if b"<!DOCTYPE" in head:
         raise UnsafeXml("document type declaration")
-    parser = etree.XMLPullParser(events=("start", "end"), tag=("{*}dimension", "{*}row", "dimension", "row"),
-                                 resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
-    dimension: str | None = None
-    refs: list[str] = []
     try:
-        parser.feed(head)
-        for event, el in parser.read_events():
-            if local(el.tag) == "dimension":
-                if dimension is None:
-                    dimension = el.get("ref") or ""
-            elif event == "start":
-                refs.append("row:" + (el.get("r") or ""))
-            else:
-                if len(el):
-                    refs.append(el[-1].get("r") or "")
-                rows -= 1
-                if rows <= 0:
-                    break
+        root = etree.fromstring(head, _HEAD_PARSER)
     except etree.XMLSyntaxError as exc:
         raise UnsafeXml(str(exc)[:200]) from exc
+    if root is None:
+        raise UnsafeXml("no element")
+    dimension: str | None = None
+    refs: list[str] = []
+    for el in root.iter("{*}dimension", "{*}row"):
+        if local(el.tag) == "dimension":
+            if dimension is None:
+                dimension = el.get("ref") or ""
+            continue
+        refs.append("row:" + (el.get("r") or ""))
+        if len(el):
+            refs.append(el[-1].get("r") or "")
+        rows -= 1
+        if rows <= 0:
+            break
     return dimension, refs
