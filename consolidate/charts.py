@@ -49,6 +49,7 @@ def _status_by_level(wb: Workbook, ws: Worksheet, result: Consolidation, fmts: F
     used = [s for s in order if any(u.status == s for u in result.units)] or ["missing"]
     ws.write_string(row, 0, "Tình trạng nộp báo cáo theo cấp (số đơn vị)", fmts.bold)
     head = row + 1
+    ws.set_row(head, 30)
     ws.write_string(head, 0, "Cấp", fmts.header)
     for j, status in enumerate(used, 1):
         ws.write_string(head, j, SUBMISSION_LABELS[status], fmts.header)
