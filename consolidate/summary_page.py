@@ -30,7 +30,7 @@ from workbooks.messages import fix, text
 from workbooks.registry import known_levels
 
 if TYPE_CHECKING:
-    from consolidate.run import Consolidation
+    from consolidate.model import Consolidation
 
 SUMMARY_SHEET = "Tổng hợp"
 EXPLAIN_SHEET = "Giải thích số liệu"
