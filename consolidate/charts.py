@@ -22,7 +22,7 @@ from consolidate.cells import Formats, put
 from consolidate.labels import SUBMISSION_LABELS
 from consolidate.print_setup import print_setup
 from consolidate.summary_page import summary_scopes
-from consolidate.summary_sheet import totals_index
+from consolidate.summary_sheet import TotalsIndex, totals_index
 from workbooks.catalog.layout import render
 from workbooks.catalog.model import IndicatorSheet, ListSheet
 from workbooks.messages import text
@@ -49,6 +49,7 @@ def _status_by_level(wb: Workbook, ws: Worksheet, result: Consolidation, fmts: F
     used = [s for s in order if any(u.status == s for u in result.units)] or ["missing"]
     ws.write_string(row, 0, "Tình trạng nộp báo cáo theo cấp (số đơn vị)", fmts.bold)
     head = row + 1
+    ws.set_row(head, 30)
     ws.write_string(head, 0, "Cấp", fmts.header)
     for j, status in enumerate(used, 1):
         ws.write_string(head, j, SUBMISSION_LABELS[status], fmts.header)
@@ -95,10 +96,9 @@ def ontime_indicator(result: Consolidation) -> tuple[str, str, str] | None:
     return None
 
 
-def _scope_rates(result: Consolidation, code: str, key: str) -> Bars:
+def _scope_rates(result: Consolidation, code: str, key: str, index: TotalsIndex) -> Bars:
     """The rate of one cell for the province, each level and each parent (from the totals)."""
     by_level, parents = summary_scopes(result)
-    index = totals_index(result.aggregates.totals)
     bars = []
     for scope, scope_code, label in [*by_level, *parents]:
         value = index.get((scope, scope_code, code, key, "rate"))
@@ -194,7 +194,8 @@ def _bar_chart(wb: Workbook, ws: Worksheet, row: int, title: str, rows: list[tup
     return max(last, head + height // 20) + 2
 
 
-def write_charts(wb: Workbook, ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
+def write_charts(wb: Workbook, ws: Worksheet, result: Consolidation, fmts: Formats,
+                 index: TotalsIndex | None = None) -> None:
     """Fill "Biểu đồ" (status by level) and add the rate chart sheets when the form has rates.
 
     Args:
@@ -202,10 +203,11 @@ def write_charts(wb: Workbook, ws: Worksheet, result: Consolidation, fmts: Forma
         ws: the first chart sheet ("Biểu đồ").
         result: the consolidation.
         fmts: the formats.
+        index: the ``totals_index`` of the run (made here when None).
     """
-    for sheet in (ws,):
-        sheet.set_column(0, 0, 34)
-        sheet.set_column(1, 8, 12)
+    index = index if index is not None else totals_index(result.aggregates.totals)
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 8, 12)
     _status_by_level(wb, ws, result, fmts, 0)
     print_setup(ws, landscape=False)
     found = ontime_indicator(result)
@@ -218,7 +220,7 @@ def write_charts(wb: Workbook, ws: Worksheet, result: Consolidation, fmts: Forma
     if found is not None:
         code, key, label = found
         what = text("chart.parent_word") if summary_scopes(result)[1] else text("chart.level_word")
-        bars = [("", name, value) for name, value in _scope_rates(result, code, key)]
+        bars = [("", name, value) for name, value in _scope_rates(result, code, key, index)]
         row = _bar_chart(wb, by_scope, row, text("chart.by_scope_title", label=label, what=what), bars, fmts,
                          text("chart.scope"))
         by_scope.set_h_pagebreaks([row])

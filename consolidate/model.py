@@ -166,6 +166,17 @@ TIME_FILE = "file"  # the file system's modification time (nothing better known)
 TIME_SOURCES: tuple[str, ...] = (TIME_RECEIVED, TIME_SAVED, TIME_FILE)
 
 
+def default_store(out: Path) -> Path:
+    """The store beside an output workbook: ``tong_hop.xlsx`` -> ``tong_hop.sqlite``."""
+    return Path(out).with_suffix(".sqlite")
+
+
+def default_data_dir(out: Path) -> Path:
+    """The tidy-data folder beside an output workbook: ``tong_hop.xlsx`` -> ``tong_hop_du_lieu/``."""
+    out = Path(out)
+    return out.with_name(out.stem + "_du_lieu")
+
+
 @dataclass(frozen=True)
 class Options:
     """What one consolidation run is asked to do (the command line's options, as one object).
@@ -209,12 +220,12 @@ class Options:
     @property
     def store_path(self) -> Path:
         """The store: given, or ``tong_hop.xlsx`` -> ``tong_hop.sqlite`` beside the output."""
-        return Path(self.store).resolve() if self.store else self.out_path.with_suffix(".sqlite")
+        return Path(self.store).resolve() if self.store else default_store(self.out_path)
 
     @property
     def data_dir(self) -> Path:
         """The tidy-data folder: ``tong_hop.xlsx`` -> ``tong_hop_du_lieu/`` beside the output."""
-        return self.out_path.with_name(self.out_path.stem + "_du_lieu")
+        return default_data_dir(self.out_path)
 
     @property
     def own_files(self) -> list[Path]:

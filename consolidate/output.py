@@ -42,6 +42,7 @@ from consolidate.summary_page import (
     write_parents,
     write_summary,
 )
+from consolidate.summary_sheet import totals_index
 from consolidate.units_sheet import UnitRowXml as _UnitRowXml  # noqa: F401 - re-exported for tests
 from consolidate.units_sheet import parent_names, write_units_sheet
 from consolidate.units_sheet import unit_row_by_cell as _unit_row_by_cell  # noqa: F401 - re-exported
@@ -236,10 +237,11 @@ def write_workbook(result: Consolidation, path: str | Path) -> Path:
         _by_level, parents = summary_scopes(result)
         summary = new_sheet(SUMMARY_SHEET)
         explain = new_sheet(EXPLAIN_SHEET)
+        index = totals_index(result.aggregates.totals)
         write_summary(summary, explain, result, fmts,
-                      totals_for(result, result.previous) if result.previous else None)
+                      totals_for(result, result.previous) if result.previous else None, index)
         if parents:
-            write_parents(new_sheet, result, parents, fmts)
+            write_parents(new_sheet, result, parents, fmts, index)
         write_units_sheet(new_sheet(UNITS_SHEET), result, fmts)
         for sheet in result.form.sheets:
             if isinstance(sheet, ListSheet):
@@ -253,7 +255,7 @@ def write_workbook(result: Consolidation, path: str | Path) -> Path:
         _files_sheet(new_sheet(FILES_SHEET), result, fmts)
         if result.previous is not None:
             write_previous_sheet(new_sheet(text("previous.sheet")), result, result.previous, fmts)
-        write_charts(wb, new_sheet(CHARTS_SHEET), result, fmts)
+        write_charts(wb, new_sheet(CHARTS_SHEET), result, fmts, index)
         wb.worksheets()[0].activate()
         with _quick_compression():
             wb.close()

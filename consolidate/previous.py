@@ -31,7 +31,7 @@ from workbooks.catalog.model import Form, IndicatorSheet
 from workbooks.messages import text
 
 if TYPE_CHECKING:
-    from consolidate.run import Consolidation
+    from consolidate.model import Consolidation
 
 FACTOR = 10.0
 TENFOLD, RESTATED = "tenfold", "restated"
@@ -116,7 +116,7 @@ def load_previous(path: str | Path) -> PreviousRound:
     Raises:
         PreviousError: nothing usable there.
     """
-    from consolidate.run import default_data_dir, default_store  # run imports this module's users
+    from consolidate.model import default_data_dir, default_store
     from workbooks.catalog.loader import get_form
 
     given = Path(path).resolve()

@@ -63,10 +63,14 @@ def lines_needed(value: object, width: float) -> int:
     Returns:
         1 to ``MAX_LINES``.
     """
-    if not isinstance(value, str) or not value:
+    limit = max(1, int(width * CHARS_PER_UNIT))
+    if type(value) is not str or len(value) <= limit:
         return 1
-    per_line = max(1, int(width * CHARS_PER_UNIT))
-    lines = sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
+    return _lines(value, limit)
+
+
+def _lines(value: str, limit: int) -> int:
+    lines = sum(max(1, -(-len(part) // limit)) for part in value.split("\n"))
     return min(MAX_LINES, lines)
 
 
@@ -82,7 +86,11 @@ def fit_rows(ws: Worksheet, first_row: int, rows: Sequence[Sequence[object]], wi
         rows: the values written, from column 0.
         widths: the column widths.
     """
+    limits = [max(1, int(w * CHARS_PER_UNIT)) for w in widths]
     for i, row in enumerate(rows):
-        lines = max((lines_needed(v, w) for v, w in zip(row, widths, strict=False)), default=1)
+        lines = 1
+        for value, limit in zip(row, limits, strict=False):
+            if type(value) is str and len(value) > limit:
+                lines = max(lines, _lines(value, limit))
         if lines > 1:
             ws.set_row(first_row + i, LINE_HEIGHT * lines)

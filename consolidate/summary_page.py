@@ -30,7 +30,7 @@ from workbooks.messages import fix, text
 from workbooks.registry import known_levels
 
 if TYPE_CHECKING:
-    from consolidate.run import Consolidation
+    from consolidate.model import Consolidation
 
 SUMMARY_SHEET = "Tổng hợp"
 EXPLAIN_SHEET = "Giải thích số liệu"
@@ -118,8 +118,7 @@ def _heading(ws: Worksheet, result: Consolidation, title: str, width: int, fmts:
 
 
 def _body(ws: Worksheet, result: Consolidation, scopes: list[Scope], fmts: Formats, row: int,
-          explain: Explain | None, previous: TotalsIndex | None) -> int:
-    index = totals_index(result.aggregates.totals)
+          explain: Explain | None, previous: TotalsIndex | None, index: TotalsIndex) -> int:
     for sheet in result.form.sheets:
         if isinstance(sheet, IndicatorSheet):
             row = write_indicator_block(ws, row, sheet, result.period, scopes, index, fmts, explain, previous)
@@ -136,7 +135,7 @@ def _table_width(result: Consolidation, scopes: list[Scope], previous: bool) -> 
 
 
 def write_summary(summary: Worksheet, explain_ws: Worksheet, result: Consolidation, fmts: Formats,
-                  previous: TotalsIndex | None = None) -> None:
+                  previous: TotalsIndex | None = None, index: TotalsIndex | None = None) -> None:
     """Write "Tổng hợp" and "Giải thích số liệu" (same row numbers), both print-ready.
 
     Args:
@@ -145,7 +144,9 @@ def write_summary(summary: Worksheet, explain_ws: Worksheet, result: Consolidati
         result: the consolidation.
         fmts: the formats.
         previous: last round's totals (``totals_index`` of its totals), when given.
+        index: this round's ``totals_index`` (made here when None).
     """
+    index = index if index is not None else totals_index(result.aggregates.totals)
     scopes, _parents = summary_scopes(result)
     width = _table_width(result, scopes, previous is not None)
     _heading(summary, result, text("summary.province_title", province=result.form.province.upper()), width, fmts)
@@ -157,7 +158,7 @@ def write_summary(summary: Worksheet, explain_ws: Worksheet, result: Consolidati
     explain_ws.merge_range(4, 0, 4, 6, text("summary.made_at", time=result.generated_at.strftime("%d/%m/%Y %H:%M"),
                                             folder=str(result.folder)), fmts.subtitle)
     explain = Explain(explain_ws, scopes[0])
-    _body(summary, result, scopes, fmts, FIRST_TABLE_ROW, explain, previous)
+    _body(summary, result, scopes, fmts, FIRST_TABLE_ROW, explain, previous, index)
     header = (FIRST_TABLE_ROW + 1, FIRST_TABLE_ROW + 2)
     summary.freeze_panes(header[1] + 1, 3)
     print_setup(summary, landscape=width > 7, header_rows=header)
@@ -166,7 +167,7 @@ def write_summary(summary: Worksheet, explain_ws: Worksheet, result: Consolidati
 
 
 def write_parents(new_sheet: Callable[[str], Worksheet], result: Consolidation, parents: list[Scope],
-                  fmts: Formats) -> None:
+                  fmts: Formats, index: TotalsIndex | None = None) -> None:
     """Write "Theo cấp trên": the appendix per parent unit, ``PARENTS_PER_PART`` parents per sheet
     ("Theo cấp trên", "Theo cấp trên (2)" …), each with its header rows repeated on every page.
 
@@ -175,7 +176,9 @@ def write_parents(new_sheet: Callable[[str], Worksheet], result: Consolidation, 
         result: the consolidation.
         parents: the parent scopes.
         fmts: the formats.
+        index: this round's ``totals_index`` (made here when None).
     """
+    index = index if index is not None else totals_index(result.aggregates.totals)
     parts = [parents[i:i + PARENTS_PER_PART] for i in range(0, len(parents), PARENTS_PER_PART)]
     for n, part in enumerate(parts, 1):
         ws = new_sheet(PARENT_SHEET if n == 1 else f"{PARENT_SHEET} ({n})")
@@ -184,7 +187,7 @@ def write_parents(new_sheet: Callable[[str], Worksheet], result: Consolidation, 
         if len(parts) > 1:
             title += " " + text("summary.parents_part", part=n, parts=len(parts))
         _heading(ws, result, title, width, fmts)
-        _body(ws, result, part, fmts, FIRST_TABLE_ROW, None, None)
+        _body(ws, result, part, fmts, FIRST_TABLE_ROW, None, None, index)
         header = (FIRST_TABLE_ROW + 1, FIRST_TABLE_ROW + 2)
         ws.freeze_panes(header[1] + 1, 3)
         print_setup(ws, landscape=width > 7, header_rows=header)

@@ -19,7 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from consolidate.cells import Formats, put
 from consolidate.labels import KIND_METHODS, MEASURE_LABELS
-from consolidate.print_setup import fit_rows
+from consolidate.print_setup import fit_rows, lines_needed
 from workbooks.catalog.layout import indicator_layout, render
 from workbooks.catalog.model import IndicatorSheet, ListSheet
 from workbooks.messages import text
@@ -338,6 +338,7 @@ def write_list_block(ws: Worksheet, row: int, sheet: ListSheet, year: int, scope
     index = dict(zip(keys, mine["rows"].tolist(), strict=True))
 
     def head(first: str, second: str) -> None:
+        ws.set_row(row, 15 * max(lines_needed(sub, VALUE_WIDTH) for *_kv, sub in subs))
         ws.write_string(row, 0, first, fmts.header)
         ws.merge_range(row, 1, row, 2, second, fmts.header)
         for i, (_k, _v, sub_label) in enumerate(subs):

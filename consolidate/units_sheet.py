@@ -22,7 +22,7 @@ from workbooks.catalog.model import IndicatorSheet
 from workbooks.registry import known_levels
 
 if TYPE_CHECKING:
-    from consolidate.run import Consolidation
+    from consolidate.model import Consolidation
 
 LEAD = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên", "Tệp", "Tình trạng"]
 LEAD_WIDTHS = [10, 30, 16, 16, 24, 14]

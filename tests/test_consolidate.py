@@ -785,9 +785,10 @@ def test_fast_unit_rows_equal_stock_xlsxwriter(tmp_path: Path) -> None:
             return
         for c, value in enumerate(lead):
             put(ws, 0, c, value, fmts.cell)
-        for j in number_cols:
+        for j in number_cols:  # whole numbers print as whole numbers, others with decimals
             if np.isfinite(numbers[j]):
-                put(ws, 0, 3 + j, float(numbers[j]), fmts.decimal)
+                value = float(numbers[j])
+                put(ws, 0, 3 + j, value, fmts.integer if value.is_integer() else fmts.decimal)
         for j in text_cols:
             if texts[j]:
                 put(ws, 0, 3 + j, texts[j], fmts.text)

@@ -47,8 +47,9 @@ def province_registry(expected: int, folder: Path) -> Path:
     units = [u for u in sample if u.level in ("tinh", "so_nganh")]
     districts = max(2, (expected - len(units) + 1) // 31)
     units += [Unit(f"H{i:02d}", f"UBND huyện Thử {i}", "huyen", "P14") for i in range(1, districts + 1)]
-    communes = expected + 1 - len(units)
-    units += [Unit(f"X{i:04d}", f"Xã Thử Nghiệm {i}", "xa", f"H{i % districts + 1:02d}") for i in range(communes)]
+    communes = expected + 1 - len(units)  # Sơn La 2024 is for sở and districts: communes are asked by name
+    units += [Unit(f"X{i:04d}", f"Xã Thử Nghiệm {i}", "xa", f"H{i % districts + 1:02d}", (FORM_ID,))
+              for i in range(communes)]
     return write_registry(units, folder / "don_vi.csv")
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from consolidate.aggregate import SCOPE_ALL
+from consolidate.model import default_data_dir, default_store
 from consolidate.previous import read_tidy_table
-from consolidate.run import default_data_dir, default_store
 from consolidate.summary_sheet import TotalsIndex, totals_index
 from workbooks.catalog.loader import get_form
 from workbooks.catalog.model import Form
