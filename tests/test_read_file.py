@@ -23,12 +23,12 @@ import pandas as pd
 import pytest
 import returns
 from conftest import ROOT, run_cchc
+from workbooks.simulate import plausible_prefill
 
 from consolidate.scan import EXCEL_SUFFIXES
 from workbooks.catalog.loader import get_form, known_levels
 from workbooks.reader import ACCEPTED_SUFFIXES, read_file, read_return
 from workbooks.registry import load_registry, write_registry
-from workbooks.simulate import plausible_prefill
 from workbooks.writer import UnitInfo, generate_workbook
 
 FORM_ID = "sonla-2024"
