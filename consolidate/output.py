@@ -188,7 +188,7 @@ def _files_sheet(ws: Worksheet, result: Consolidation, fmts: Formats) -> None:
                      o.sha256[:12] if o.status != NOT_EXCEL else "", o.message])
     headers = ["Tệp", "Tình trạng", "Dùng để tổng hợp", "Mã đơn vị", "Tên đơn vị", "Lý do", "Số lỗi",
                "Số cảnh báo", "Thời điểm nộp", "Thời điểm nộp lấy từ", "Hạn nộp", "Mã băm (SHA-256)", "Chi tiết"]
-    widths = [30, 18, 8, 9, 24, 22, 6, 8, 15, 18, 9, 13, 50]
+    widths = [26, 16, 8, 9, 22, 20, 6, 8, 14, 12, 9, 11, 24]
     table(ws, 0, headers, rows, fmts, widths)
     fit_rows(ws, 0, [headers, *rows], widths)
     print_setup(ws, landscape=True, header_rows=(0, 0))

@@ -6,6 +6,8 @@ import math
 from datetime import date, datetime
 from typing import Any
 
+from workbooks.messages.safe import printable
+
 
 def _is_number(x: Any) -> bool:
     if isinstance(x, str | bytes | bool):
@@ -61,7 +63,7 @@ def vi_value(x: Any) -> str:
     if isinstance(x, datetime | date):
         return f"{x:%d/%m/%Y}"
     if isinstance(x, str):
-        return x
+        return printable(x)  # a name or a typed value never brings control characters along
     if is_missing(x):
         return ""
     return vi_number(x)
