@@ -38,8 +38,7 @@ FORM_ID = "sonla-2024"
 
 def good_returns(folder: Path, n: int) -> tuple[list[Path], Path]:
     """``n`` filled commune returns and their registry."""
-    from workbooks.simulate import plausible_prefill
-
+    from simulate import plausible_prefill
     from workbooks.catalog.loader import get_form, known_levels
     from workbooks.registry import load_registry, write_registry
     from workbooks.writer import UnitInfo, generate_workbook

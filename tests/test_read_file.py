@@ -23,9 +23,9 @@ import pandas as pd
 import pytest
 import returns
 from conftest import ROOT, run_cchc
-from workbooks.simulate import plausible_prefill
 
 from consolidate.scan import EXCEL_SUFFIXES
+from simulate import plausible_prefill
 from workbooks.catalog.loader import get_form, known_levels
 from workbooks.reader import ACCEPTED_SUFFIXES, read_file, read_return
 from workbooks.registry import load_registry, write_registry
