@@ -64,8 +64,8 @@ def build_registry(n: int, path: Path) -> Path:
     units += [Unit(f"S{i:03d}", f"Sở thử nghiệm {i}", "so_nganh", "P14") for i in range(1, n_dept + 1)]
     districts = [Unit(f"H{i:03d}", f"UBND huyện thử nghiệm {i}", "huyen", "P14") for i in range(1, n_dist + 1)]
     units += districts
-    for i in range(1, n - n_dept - n_dist + 1):
-        units.append(Unit(f"{10000 + i:05d}", f"Xã thử nghiệm {i}", "xa", rng.choice(districts).code))
+    for i in range(1, n - n_dept - n_dist + 1):  # the form is for sở and districts: communes asked by name
+        units.append(Unit(f"{10000 + i:05d}", f"Xã thử nghiệm {i}", "xa", rng.choice(districts).code, (FORM_ID,)))
     write_registry(units, path)
     return path
 
@@ -76,7 +76,7 @@ def returns_folder(n: int, jobs: int | None) -> tuple[Path, Path]:
     from workbooks.catalog.loader import get_form
     from workbooks.registry import load_registry
 
-    base = CACHE / f"{FORM_ID}_n{n}"
+    base = CACHE / f"{FORM_ID}_v{get_form(FORM_ID).version}_n{n}"  # returns of this version of the form
     folder, registry_path, done = base / "returns", base / "units.csv", base / "DONE"
     if done.exists():
         return folder, registry_path
