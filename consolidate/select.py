@@ -3,7 +3,7 @@
 Order of the checks for every Excel file read:
 
 1. the reader rejected it (empty, damaged, encrypted, not Excel, unknown form …);
-2. another form (``other_form``), another version of this form (``incompatible_version``),
+2. another form (``other_form``), another version of this form (``version_mismatch``, the reader's notice for the same fact),
    another reporting period (``other_period``);
 3. no unit code (the blank template sent back: ``blank_template``); a code not in the
    registry (``unknown_unit``); a unit the registry does not expect for this form
@@ -95,7 +95,7 @@ def _check(found: FoundFile, item: Ingested, form: Form, registry: Registry, per
         return _rejected(found, "other_form", text("consolidate.other_form", found=ret.form_id, form=form.id),
                          item, ret.unit_code)
     if ret.form_version is not None and ret.form_version != form.version:
-        return _rejected(found, "incompatible_version", text("consolidate.incompatible_version",
+        return _rejected(found, "version_mismatch", text("structure.version_mismatch",  # one fact, one id
                          found=ret.form_version, expected=form.version), item, ret.unit_code)
     if ret.period != period:
         return _rejected(found, "other_period", text("consolidate.other_period", found=str(ret.period),

@@ -334,7 +334,7 @@ def bad_folder(sim: SimulationTruth, tmp_path_factory: pytest.TempPathFactory, f
     _filled(other, UnitInfo("03646", "Phường Tô Hiệu", "xa", "xa"), add("bieu_khac.xlsx", "rejected", "other_form"))
     _filled(form, UnitInfo("ZZ999", "Xã không có trong danh sách", "xa", "xa"),
             add("don_vi_la.xlsx", "rejected", "unknown_unit"))
-    _set_metadata(good, add("phien_ban_cu.xlsx", "rejected", "incompatible_version"),
+    _set_metadata(good, add("phien_ban_cu.xlsx", "rejected", "version_mismatch"),
                   form_version=str(form.version - 1))  # a return of the previous version
     _filled(form, UnitInfo("STP", "Sở Tư pháp", "so_nganh", "so_nganh"), add("nam_truoc.xlsx", "rejected",
                                                                              "other_period"), year=2023)

@@ -44,7 +44,7 @@ def test_a_repeated_id_is_a_catalogue_mistake(tmp_path, monkeypatch):
         messages.catalogue.cache_clear()
 
 
-CONSOLIDATION_REASONS = ("blank_template", "incompatible_version", "other_form", "other_period", "unit_not_expected",
+CONSOLIDATION_REASONS = ("blank_template", "version_mismatch", "other_form", "other_period", "unit_not_expected",
                          "unknown_unit", "older_version", "same_content", "tied_version", "identity_recorded",
                          "identity_file_name", "has_errors", "other_extension", "lock_file")
 
