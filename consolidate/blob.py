@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from workbooks.reader.model import VALUE_COLUMNS
+from workbooks.reader import VALUE_COLUMNS
 
 if TYPE_CHECKING:  # pandas is needed to stack, not to encode: the reading processes do without it
     import pandas as pd

@@ -26,7 +26,7 @@ from consolidate.summary_sheet import TotalsIndex, totals_index
 from workbooks.catalog.layout import render
 from workbooks.catalog.model import IndicatorSheet, ListSheet
 from workbooks.messages import text
-from workbooks.reader.parse import clean_text
+from workbooks.reader import clean_text
 from workbooks.registry import known_levels
 
 if TYPE_CHECKING:

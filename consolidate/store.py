@@ -34,7 +34,7 @@ from consolidate.blob import RECORD_COLUMNS, decode_columns
 from consolidate.model import FileFacts, FileOutcome, Ingested, ReturnData
 from workbooks import __version__ as workbooks_version
 from workbooks.catalog.loader import load_catalog
-from workbooks.reader.model import Notice
+from workbooks.reader import Notice
 
 if TYPE_CHECKING:
     import pandas as pd

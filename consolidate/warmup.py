@@ -49,7 +49,7 @@ def check_one_value(form: Form, year: int) -> None:
 
     from validators import validate_values
     from workbooks.catalog.model import IndicatorSheet
-    from workbooks.reader.model import VALUE_COLUMNS
+    from workbooks.reader import VALUE_COLUMNS
 
     sheet = next((s for s in form.sheets if isinstance(s, IndicatorSheet) and s.indicators), None)
     if sheet is None:

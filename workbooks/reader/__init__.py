@@ -12,9 +12,10 @@ from workbooks.reader.grid import Grid
 from workbooks.reader.guard import enter_worker, read_file_guarded, time_limit
 from workbooks.reader.limits import Limits, default_limits
 from workbooks.reader.model import VALUE_COLUMNS, Notice, Return, ReturnRejected
+from workbooks.reader.parse import clean_text
 from workbooks.reader.read import read_grid, read_return
 from workbooks.reader.rejections import REASONS
 
 __all__ = ["ACCEPTED_SUFFIXES", "REASONS", "VALUE_COLUMNS", "FileFacts", "FileRead", "Grid", "Limits", "Notice",
-           "Return", "ReturnRejected", "accepted", "default_limits", "enter_worker", "grid_from_file",
+           "Return", "ReturnRejected", "accepted", "clean_text", "default_limits", "enter_worker", "grid_from_file",
            "read_file", "read_file_guarded", "read_grid", "read_return", "saved_time", "time_limit"]
