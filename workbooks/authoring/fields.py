@@ -99,14 +99,15 @@ def rule_right_side(row: TableRow, data: dict[str, Any], column_rule: bool, prob
     right, constant = row.get("right") or (), row.get("constant")
     if not right and constant is None:
         if "constant" not in row.invalid and "right" not in row.invalid:
-            problems.add("authoring.error.rule_right", where, row.number, right=header(table, "right"),
+            problems.add("authoring.error.rule_right", where, row.number, rule=row.get("id"),
+                         right=header(table, "right"),
                          constant=header(table, "constant"))
         return False
     if constant is None:
         return True
     if column_rule:
         problems.add("authoring.error.constant_column", where, row.number, rule=row.get("id"),
-                     constant=header(table, "constant"), sheet=header(table, "sheet"))
+                     constant=header(table, "constant"), sheet_column=header(table, "sheet"))
         return False
     data["right"] = [*right, constant]
     return True
