@@ -12,8 +12,10 @@ import openpyxl
 import pytest
 
 from tests.conftest import run_cchc
-from workbooks.authoring.schema import table_columns, unmapped_fields
+from workbooks.authoring import read_definition, write_definition
+from workbooks.authoring.schema import kind_word, table_columns, unmapped_fields
 from workbooks.catalog import Form, load_catalog, load_form
+from workbooks.catalog.kinds import Kind, declarable, register, unregister
 from workbooks.catalog.layout import form_layouts
 from workbooks.catalog.model import Indicator, IndicatorSheet
 
@@ -140,3 +142,76 @@ def test_export_of_an_unknown_form() -> None:
     result = run_cchc("form", "export", "khong-co")
     assert result.code == 2
     assert result.err.startswith("Không có biểu mẫu 'khong-co'. Các biểu mẫu có sẵn: bacgiang-2022,")
+
+
+def _dropdowns(ws) -> dict[str, object]:
+    """Header -> the list validation of its column (row 2 onwards)."""
+    headers = {c.column_letter: c.value for c in ws[1]}
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        if dv.type == "list":
+            letter = str(dv.sqref).split(":")[0].rstrip("0123456789")
+            out[headers[letter]] = dv
+    return out
+
+
+def test_kinds_dropdown_comes_from_the_kinds_table(tmp: Path) -> None:
+    """A kind added to the kinds table appears in the dropdown with its label and builds."""
+    minutes = Kind("minutes", "Số phút (thập phân)", "number", "decimal", "input_decimal", "stats", "decimal",
+                   True, False, 0, 10_000, "#,##0.0#", "Trung vị")
+    register(minutes)
+    try:
+        path = write_definition(load_catalog()["tuangiao-2024"], tmp / "tg.xlsx")
+        book = openpyxl.load_workbook(path)
+        kinds = _dropdowns(book["Chỉ tiêu"])["Loại"].formula1.strip('"').split(",")
+        assert kinds == ["tiêu đề", *(kind_word(k) for k in declarable())]
+        assert kinds[-1] == "Số phút (thập phân)" and "rate" not in declarable()
+        ws = book["Chỉ tiêu"]
+        ws.append(["pl03", "5", "5", "Thời gian giải quyết trung bình một hồ sơ", "Phút", "Số phút (thập phân)"])
+        book.save(path)
+        data, problems = read_definition(path)
+    finally:
+        unregister("minutes")
+    assert problems == []
+    row = next(r for r in data["sheets"][2]["rows"] if r.get("code") == "5")
+    assert row["kind"] == "minutes"
+
+
+def test_new_fields_have_dropdowns_and_a_constant_round_trips(tmp: Path) -> None:
+    book_path = export("sonla-2024", tmp / "sl.xlsx")
+    book = openpyxl.load_workbook(book_path)
+    dropdowns = _dropdowns(book["Chỉ tiêu"])
+    assert dropdowns["Hiển thị tỷ lệ"].formula1 == '"phần trăm,tỷ số"'
+    levels = dropdowns["Bắt buộc với cấp"]  # several levels, comma-separated, pass after a note
+    assert (levels.formula1, levels.errorStyle) == ('"tinh,so_nganh,huyen,phong_huyen,xa"', "information")
+    ws = book["Chỉ tiêu"]
+    shown = {h: ws.cell(row_of(ws, "II.6.8.a"), column(ws, h)).value for h in ("Hiển thị tỷ lệ", "Số chữ số thập phân")}
+    assert shown == {"Hiển thị tỷ lệ": "tỷ số", "Số chữ số thập phân": 2}
+    assert ws.cell(row_of(ws, "I.1.a"), column(ws, "Hiển thị tỷ lệ")).value is None  # a count: blank
+    rules = book["Quy tắc"]
+    r = row_of(rules, "pl2_van_ban_dien_tu_ty_le_le_100", "Mã quy tắc")
+    assert (rules.cell(r, column(rules, "Vế phải")).value, rules.cell(r, column(rules, "Hằng số")).value) == (None, 100)
+    settings = {row[0]: row[2] for row in book["Biểu mẫu"].iter_rows(min_row=2, values_only=True)}
+    assert settings["period.deadline"] == "30/10/{year}"
+    # a person adds "II.6.3.b + II.6.3.c ≤ 50" with the constant only, and moves the deadline
+    rules.append(["", "thu_nghiem_le_50", "II.6.3.b, II.6.3.c", "<=", None, 50, "lỗi", "Quá 50.", None, None])
+    settings_ws = book["Biểu mẫu"]
+    settings_ws.cell(row_of(settings_ws, "period.deadline", "Khóa"), 3).value = "15/11/{year}"
+    book.save(book_path)
+    result = run_cchc("form", "build", book_path, "--out", tmp / "sl.yaml")
+    assert result.code == 0, result.text
+    form = load_form(tmp / "sl.yaml")
+    added = next(rule for rule in form.rules if rule.id == "thu_nghiem_le_50")
+    assert (added.left, added.op, added.right, added.constant) == (("II.6.3.b", "II.6.3.c"), "<=", (), 50.0)
+    assert form.period.deadline == "15/11/{year}"
+
+
+def column(ws, header: str) -> int:
+    """1-based index of a header of row 1."""
+    return next(c.column for c in ws[1] if c.value == header)
+
+
+def row_of(ws, key: str, header: str = "Mã") -> int:
+    """Sheet row whose ``header`` column holds ``key``."""
+    col = column(ws, header)
+    return next(r for r in range(2, ws.max_row + 1) if ws.cell(r, col).value == key)

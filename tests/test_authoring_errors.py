@@ -96,6 +96,28 @@ CASES = [
      "Mã '1' đã dùng ở dòng {first}. Hãy đặt mã khác."),
     ("column not in the sheet", put("Chỉ tiêu", "1.1.1", "Chỉ các cột", "nam_truoc"), "Chỉ tiêu", "1.1.1", "Mã",
      "Cột 'nam_truoc' không có trong phụ lục 'phu_luc'. Dùng khóa cột có trong phụ lục: value."),
+    # the fields added with issue 13
+    ("ratio display on a count", put("Chỉ tiêu", "2.1", "Hiển thị tỷ lệ", "tỷ số"), "Chỉ tiêu", "2.1", "Mã",
+     "Chỉ tiêu '2.1' loại 'số đếm' có Hiển thị tỷ lệ. Các cột này chỉ dùng cho loại 'tỷ lệ tử/mẫu': "
+     "xóa ô hoặc đổi Loại thành 'tỷ lệ tử/mẫu'."),
+    ("required for a level that does not fill the row",
+     lambda b: (put("Chỉ tiêu", "3.1.3.a", "Bắt buộc", "Có")(b), put("Chỉ tiêu", "3.1.3.a", "Bắt buộc với cấp", "tinh, huyen")(b)),
+     "Chỉ tiêu", "3.1.3.a", "Mã",
+     "'Bắt buộc với cấp' của chỉ tiêu '3.1.3.a' có cấp huyen không điền dòng này. "
+     "Chỉ ghi các cấp điền dòng này: tinh; hoặc thêm cấp vào cột Cấp đơn vị."),
+    ("required levels on a row that is not required", put("Chỉ tiêu", "4.1.1", "Bắt buộc với cấp", "tinh"),
+     "Chỉ tiêu", "4.1.1", "Mã",
+     "Chỉ tiêu '4.1.1' có 'Bắt buộc với cấp' nhưng 'Bắt buộc' là Không. "
+     "Đặt 'Bắt buộc' là Có, hoặc xóa ô 'Bắt buộc với cấp'."),
+    ("rule without a right side", put("Quy tắc", "kiem_tra_xu_ly_le_phat_hien", "Vế phải", None, "Mã quy tắc"),
+     "Quy tắc", "kiem_tra_xu_ly_le_phat_hien", "Mã quy tắc",
+     "Quy tắc 'kiem_tra_xu_ly_le_phat_hien' chưa có vế phải. "
+     "Điền 'Vế phải' (mã chỉ tiêu) hoặc 'Hằng số' (một số), hoặc cả hai."),
+    ("deadline that is not a day", setting("period.deadline", "cuối tháng 10"), "Biểu mẫu", "period.deadline", "Khóa",
+     "'Hạn gửi báo cáo' là 'cuối tháng 10', không phải ngày/tháng/năm. Nhập dạng ngày/tháng/năm, ví dụ 30/10/{{year}}."),
+    ("province totals from a level outside the form", setting("summary_levels", "xa"), "Biểu mẫu", "summary_levels",
+     "Khóa", "'Cấp nộp số liệu toàn tỉnh' có cấp xa không có trong 'Cấp đơn vị'. "
+     "Chỉ ghi cấp có trong 'Cấp đơn vị', hoặc thêm cấp vào 'Cấp đơn vị'."),
 ]
 
 
@@ -155,3 +177,56 @@ def test_ten_kinds_of_mistake_in_one_workbook(definition: Path, tmp: Path) -> No
                                                                 "[Lựa chọn, dòng"))]
     assert len(located) == len(lines) - 1 == len(CASES)
     assert not (tmp / "form.yaml").exists()
+
+
+def list_column(sheet_id: str, key: str, header: str, value) -> Edit:
+    """Set one cell of the list column ``key`` of list sheet ``sheet_id``."""
+    def edit(book: openpyxl.Workbook) -> None:
+        ws = book["Cột danh sách"]
+        row = next(r for r in range(2, ws.max_row + 1)
+                   if ws.cell(r, 1).value == sheet_id and ws.cell(r, column(ws, "Khóa cột")).value == key)
+        ws.cell(row, column(ws, header)).value = value
+    return edit
+
+
+# Tuần Giáo 2024: list sheets (dates accepted from 01/01/2000) and column rules.
+TUANGIAO_CASES = [
+    ("first day on a text column", list_column("pl02", "ghi_chu", "Nhận ngày từ", "01/01/2000"),
+     "Cột danh sách", lambda ws: next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "pl02"
+                                      and ws.cell(r, column(ws, "Khóa cột")).value == "ghi_chu"),
+     "'Nhận ngày từ' chỉ dùng cho cột loại 'ngày', cột này loại 'văn bản'. "
+     "Xóa ô 'Nhận ngày từ' hoặc đổi loại cột thành 'ngày'."),
+    ("first day that is not a day", list_column("pl01", "ngay", "Nhận ngày từ", "năm 2000"),
+     "Cột danh sách", lambda ws: next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "pl01"
+                                      and ws.cell(r, column(ws, "Khóa cột")).value == "ngay"),
+     "'Nhận ngày từ' là 'năm 2000', không phải ngày/tháng/năm. Nhập dạng ngày/tháng/năm, ví dụ 01/01/2000."),
+    ("constant on a column rule", put("Quy tắc", "pl03_dung_han_le_tong_y1", "Hằng số", 100, "Mã quy tắc"),
+     "Quy tắc", lambda ws: row_of(ws, "pl03_dung_han_le_tong_y1", "Mã quy tắc"),
+     "Quy tắc 'pl03_dung_han_le_tong_y1' so sánh các cột của một phụ lục nhưng có 'Hằng số'. "
+     "Hằng số chỉ dùng cho quy tắc giữa các chỉ tiêu: xóa ô 'Hằng số' hoặc để trống 'Mã phụ lục'."),
+]
+
+
+@pytest.mark.parametrize("case", TUANGIAO_CASES, ids=[c[0] for c in TUANGIAO_CASES])
+def test_new_fields_of_list_sheets_and_column_rules(case: tuple, tmp: Path) -> None:
+    name, edit, sheet, row_in, expected = case
+    path = write_definition(load_catalog()["tuangiao-2024"], tmp / "tg.xlsx")
+    book = openpyxl.load_workbook(path)
+    edit(book)
+    book.save(tmp / "edited.xlsx")
+    data, problems = read_definition(tmp / "edited.xlsx")
+    assert data is None
+    assert [str(p) for p in problems] == [f"[{sheet}, dòng {row_in(book[sheet])}] {expected}"]
+
+
+def test_decimals_out_of_range_on_a_ratio_row(tmp: Path) -> None:
+    path = write_definition(load_catalog()["sonla-2024"], tmp / "sl.xlsx")
+    book = openpyxl.load_workbook(path)
+    put("Chỉ tiêu", "II.6.8.a", "Số chữ số thập phân", 9)(book)
+    book.save(tmp / "edited.xlsx")
+    data, problems = read_definition(tmp / "edited.xlsx")
+    row = row_of(book["Chỉ tiêu"], "II.6.8.a")
+    assert data is None
+    assert [str(p) for p in problems] == [
+        f"[Chỉ tiêu, dòng {row}] 'Số chữ số thập phân' là 9, ngoài khoảng 0 đến 6. "
+        "Nhập số nguyên từ 0 đến 6, hoặc để trống (2)."]

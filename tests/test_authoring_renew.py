@@ -24,10 +24,11 @@ def test_renew_keeps_codes_and_moves_the_period(tmp: Path) -> None:
                       tmp / "doi_ma.csv")
     assert result.code == 0, result.text
     path, crosswalk = tmp / "sonla-2025.yaml", tmp / "sonla-2025.crosswalk.csv"
-    assert result.out.startswith(f"Đã tạo biểu mẫu 'sonla-2025' (phiên bản 2, năm 2025) từ 'sonla-2024', giữ "
-                                 f"nguyên mã chỉ tiêu; đã ghi {path} và bảng đổi mã {crosswalk}.")
-    old, new = load_catalog()["sonla-2024"], load_form(path)
-    assert (new.id, new.version, new.year, new.period.default_year) == ("sonla-2025", 2, 2025, 2025)
+    old = load_catalog()["sonla-2024"]
+    assert result.out.startswith(f"Đã tạo biểu mẫu 'sonla-2025' (phiên bản {old.version + 1}, năm 2025) từ "
+                                 f"'sonla-2024', giữ nguyên mã chỉ tiêu; đã ghi {path} và bảng đổi mã {crosswalk}.")
+    new = load_form(path)
+    assert (new.id, new.version, new.year, new.period.default_year) == ("sonla-2025", old.version + 1, 2025, 2025)
     assert new.title.endswith("năm 2025")
     assert codes(new) == [("I.1.a_2025" if c == "I.1.a" else c) for c in codes(old)]
     rule = next(r for r in new.rules if r.id == "pl2_kh_cchc_hoan_thanh_le_de_ra")
@@ -45,12 +46,32 @@ def test_renew_keeps_codes_and_moves_the_period(tmp: Path) -> None:
     assert {"Năm 2024", "Năm 2025"} <= headers
 
 
-def test_renew_moves_literal_years_of_titles(tmp: Path) -> None:
-    result = run_cchc("form", "renew", "tuangiao-2024", "--year", "2025", "--out", tmp)
+def test_renew_moves_literal_years_of_titles_and_the_deadline(tmp: Path) -> None:
+    """A form written with literal years (as an imported appendix is): the years of the period and
+    the deadline move with the round; templates ({year}) move by themselves."""
+    shipped = load_catalog()["tuangiao-2024"]
+    text = Path(shipped.path).read_text(encoding="utf-8")
+    text = text.replace("năm {year-1}, {year} tại {unit}", "năm 2022, 2023 tại {unit}")
+    text = text.replace('deadline: "20/04/{year+1}"', 'deadline: "20/04/2024"')
+    assert "năm 2022, 2023 tại {unit}" in text and 'deadline: "20/04/2024"' in text
+    (tmp / "src").mkdir()
+    literal = tmp / "src" / "tuangiao-2024.yaml"
+    literal.write_text(text, encoding="utf-8")
+    result = run_cchc("form", "renew", literal, "--year", "2025", "--out", tmp)
     assert result.code == 0, result.text
-    new = load_form(tmp / "tuangiao-2025.yaml")
-    assert new.sheet("pl03").title == "Báo cáo tình hình tiếp nhận và giải quyết thủ tục hành chính năm 2024, 2025 tại ....."
-    assert new.period.default_year == 2025 and new.version == 2
+    new = load_form(tmp / "tuangiao-2025.yaml")  # period 2022–2023 -> 2024–2025: two years on
+    assert new.sheet("pl03").title == "Báo cáo tình hình tiếp nhận và giải quyết thủ tục hành chính năm 2024, 2025 tại {unit}"
+    assert (new.period.default_year, new.period.deadline) == (2025, "20/04/2026")
+    assert new.version == shipped.version + 1
+
+
+def test_renew_keeps_templates_and_a_rule_constant(tmp: Path) -> None:
+    result = run_cchc("form", "renew", "sonla-2024", "--year", "2025", "--out", tmp)
+    assert result.code == 0, result.text
+    old, new = load_catalog()["sonla-2024"], load_form(tmp / "sonla-2025.yaml")
+    assert (old.period.deadline, new.period.deadline) == ("30/10/{year}", "30/10/{year}")
+    rule = next(r for r in new.rules if r.id == "pl2_van_ban_dien_tu_ty_le_le_100")
+    assert (rule.op, rule.right, rule.constant) == ("<=", (), 100.0)
 
 
 def test_renew_of_an_unknown_form(tmp: Path) -> None:

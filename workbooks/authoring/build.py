@@ -15,6 +15,7 @@ import yaml
 
 from workbooks.authoring.cells import Problems, TableRow, read_settings, read_table
 from workbooks.authoring.checks import check_indicators, check_lists, check_rules, check_sheets
+from workbooks.authoring.fields import check_form_fields
 from workbooks.authoring.schema import set_path, sheet_title, table_columns
 from workbooks.catalog.loader import CatalogError, load_form
 from workbooks.catalog.model import Form
@@ -64,6 +65,7 @@ def _form_header(settings: dict[str, tuple[int, Any]], problems: Problems) -> di
         problems.add("authoring.error.bad_id", name, settings["id"][0], column=word_of("form", "id"),
                      value=form_id, allowed=say("authoring.allowed.form_id").text,
                      example="sonla-2025")
+    check_form_fields(data, settings, problems)
     return data
 
 
@@ -103,7 +105,7 @@ def read_definition(path: str | Path) -> tuple[dict[str, Any] | None, list[Messa
     finally:
         wb.close()
     sheets = check_sheets(tables, problems)
-    codes = check_indicators(tables, sheets, problems)
+    codes = check_indicators(tables, sheets, problems, tuple(data.get("levels") or ()))
     check_lists(tables, sheets, problems)
     rules = check_rules(tables, sheets, codes, problems)
     data["sheets"] = [s.data for s in sheets.values()]

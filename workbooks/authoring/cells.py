@@ -100,7 +100,7 @@ def parse_cell(col: Column, raw: Any, problems: Problems, sheet: str, row: int) 
     text = _text(raw)
     if text is None:
         return None
-    if col.key in _ID_KEYS or col.type in {"sheet", "list", "code"}:
+    if col.key in _ID_KEYS or col.type in {"sheet", "list", "levels", "code"}:
         text = undo_control_escape(text)
     if col.type in {"int", "number"}:
         try:
@@ -134,7 +134,7 @@ def parse_cell(col: Column, raw: Any, problems: Problems, sheet: str, row: int) 
                          allowed=", ".join(OPERATORS))
             return None
         return op
-    if col.type == "list":
+    if col.type in {"list", "levels"}:
         return tuple(x.strip() for x in text.replace(CHOICE_SEP, LIST_SEP).split(LIST_SEP) if x.strip())
     if col.type == "code":
         return raw if isinstance(raw, int) and not isinstance(raw, bool) else text

@@ -11,14 +11,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbooks.authoring.cells import Problems, TableRow
-from workbooks.authoring.schema import CHOICE_SEP, REVIEW, set_path, sheet_title, table_columns
-from workbooks.catalog.loader import known_levels
+from workbooks.authoring.fields import (
+    check_dates_from,
+    check_indicator_fields,
+    rule_right_side,
+    unknown_levels,
+)
+from workbooks.authoring.schema import CHOICE_SEP, REVIEW, kind_word, set_path, sheet_title, table_columns
 from workbooks.messages import say
 
 KEY_RE = re.compile(r"^[a-z0-9_]+$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 SHEET_FORBIDDEN = set("[]:*?/\\")
 NUMERIC = {"count", "cumulative", "decimal", "percent", "ratio"}
+_LATER = {"required_levels", "display", "decimals"}  # indicator fields written by workbooks.authoring.fields
 _SKIP = {"sheet", REVIEW}
 
 
@@ -61,10 +67,7 @@ def _fill(data: dict[str, Any], row: TableRow, table: str, skip: set[str]) -> No
 
 
 def _levels(row: TableRow, table: str, problems: Problems) -> None:
-    for level in row.get("levels") or ():
-        if level not in known_levels():
-            problems.add("authoring.error.unknown_level", sheet_title(table), row.number, value=level,
-                         allowed=", ".join(known_levels()))
+    unknown_levels(row.get("levels") or (), table, row.number, problems)
 
 
 def _unique(seen: dict[str, int], value: str, row: TableRow, table: str, key: str,
@@ -165,7 +168,8 @@ def _choice_lists(tables: dict[str, list[TableRow]], problems: Problems) -> dict
     return lists
 
 
-def _indicator(row: TableRow, draft: SheetDraft, lists: dict[str, list[dict]], problems: Problems) -> dict | None:
+def _indicator(row: TableRow, draft: SheetDraft, lists: dict[str, list[dict]], form_levels: tuple[str, ...],
+               problems: Problems) -> dict | None:
     table, where = "indicators", sheet_title("indicators")
     code, kind = row.get("code"), row.get("kind")
     if code is None:
@@ -175,7 +179,9 @@ def _indicator(row: TableRow, draft: SheetDraft, lists: dict[str, list[dict]], p
         problems.add("authoring.error.bad_id", where, row.number, column=_header(table, "code"), value=code,
                      allowed=_allowed("code"), example="I.1.a")
     data: dict[str, Any] = {}
-    _fill(data, row, table, {"choices"})
+    _fill(data, row, table, {"choices", *_LATER})
+    scope = tuple(row.get("levels") or draft.data.get("levels") or form_levels)
+    check_indicator_fields(row, data, scope, problems)
     list_name = row.get("choices")
     if kind == "choice":
         if list_name not in lists:
@@ -184,7 +190,7 @@ def _indicator(row: TableRow, draft: SheetDraft, lists: dict[str, list[dict]], p
             data["choices"] = lists[list_name]
     elif list_name is not None:
         problems.add("authoring.error.choices_not_choice", where, row.number, code=code,
-                     kind=say(f"authoring.value.kind.{kind}").text)
+                     kind=kind_word(kind))
     if kind == "ratio":
         missing = [_header(table, f"{side}.label") for side in ("numerator", "denominator")
                    if row.get(f"{side}.label") is None]
@@ -202,9 +208,10 @@ def _indicator(row: TableRow, draft: SheetDraft, lists: dict[str, list[dict]], p
 
 
 def check_indicators(tables: dict[str, list[TableRow]], sheets: dict[str, SheetDraft],
-                     problems: Problems) -> dict[str, str]:
+                     problems: Problems, form_levels: tuple[str, ...] = ()) -> dict[str, str]:
     """Value columns, indicator rows, choice lists and "Trong đó" parts; returns code -> kind
-    of every value code (ratio rows expanded to ``CODE:num`` and ``CODE:den``)."""
+    of every value code (ratio rows expanded to ``CODE:num`` and ``CODE:den``). ``form_levels``
+    bounds a row's "required for levels" when neither the row nor its sheet names levels."""
     _value_columns(tables, sheets, problems)
     lists = _choice_lists(tables, problems)
     table, where = "indicators", sheet_title("indicators")
@@ -225,7 +232,7 @@ def check_indicators(tables: dict[str, list[TableRow]], sheets: dict[str, SheetD
                 heading["stt"] = row.get("stt")
             draft.data["rows"].append(heading)
             continue
-        data = _indicator(row, draft, lists, problems)
+        data = _indicator(row, draft, lists, form_levels, problems)
         if data is None:
             continue
         code = data["code"]
@@ -263,7 +270,7 @@ def _parts(row: TableRow, data: dict, kinds: dict[str, str], problems: Problems)
             problems.add("authoring.error.unknown_part", where, row.number, code=code, value=part)
     if data["kind"] not in NUMERIC:
         problems.add("authoring.error.parts_not_number", where, row.number, code=code,
-                     kind=say(f"authoring.value.kind.{data['kind']}").text)
+                     kind=kind_word(data["kind"]))
 
 
 def check_lists(tables: dict[str, list[TableRow]], sheets: dict[str, SheetDraft], problems: Problems) -> None:
@@ -278,7 +285,8 @@ def check_lists(tables: dict[str, list[TableRow]], sheets: dict[str, SheetDraft]
                 and _unique(seen.setdefault(draft.id, {}), key, row, "list_columns", "key", problems)):
             continue
         data: dict[str, Any] = {}
-        _fill(data, row, "list_columns", {"choices"})
+        _fill(data, row, "list_columns", {"choices", "dates_from"})
+        check_dates_from(row, data, problems)
         choices = [c.strip() for c in str(row.get("choices") or "").split(CHOICE_SEP) if c.strip()]
         for choice in choices:
             if "," in choice:
@@ -321,9 +329,11 @@ def check_rules(tables: dict[str, list[TableRow]], sheets: dict[str, SheetDraft]
         rule_id = str(row.get("id"))
         _unique(ids, rule_id, row, table, "id", problems)
         data: dict[str, Any] = {}
-        _fill(data, row, table, set())
+        _fill(data, row, table, {"constant"})
         sid = row.get("sheet")
-        refs = [*row.get("left"), *row.get("right")]
+        if not rule_right_side(row, data, sid is not None, problems):
+            continue
+        refs = [*row.get("left"), *(row.get("right") or ())]
         if sid is None:
             for ref in refs:
                 if ref not in codes:

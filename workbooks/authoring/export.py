@@ -15,7 +15,10 @@ from workbooks.authoring.schema import (
     OPERATORS,
     REVIEW,
     Column,
+    enum_codes,
     enum_words,
+    kind_help,
+    level_codes,
     say,
     sheet_title,
     table_columns,
@@ -59,6 +62,9 @@ def _validation(col: Column, sheets_ref: str, position: int = 0) -> dict[str, An
         return {"validate": "list", "source": list(yes_no()), **prompt, **alert}
     if col.enum:
         return {"validate": "list", "source": list(enum_words(col.enum).values()), **prompt, **alert}
+    if col.type == "levels":  # a dropdown of the levels; several, comma-separated, pass after a note
+        return {"validate": "list", "source": level_codes(), **prompt, **alert, "error_type": "information",
+                "error_message": _clip(str(say("authoring.excel.levels", column=col.header)), _MESSAGE_MAX)}
     if col.type == "ops":
         return {"validate": "list", "source": list(OPERATORS), **prompt, **alert}
     if col.type == "sheet":
@@ -80,7 +86,7 @@ def _write_table(wb: xlsxwriter.Workbook, fm: _Formats, table: str, rows: list[d
     columns = table_columns(table)
     for c, col in enumerate(columns):
         ws.write_string(0, c, col.header, fm.header)
-        ws.set_column(c, c, col.width, fm.text if col.type in {"text", "list", "sheet"} else fm.plain)
+        ws.set_column(c, c, col.width, fm.text if col.type in {"text", "list", "levels", "sheet"} else fm.plain)
         if col.help:
             ws.write_comment(0, c, col.help, {"x_scale": 2, "y_scale": 1.5, "font_name": FONT})
         last = len(rows) + SPARE_ROWS
@@ -145,9 +151,10 @@ def _write_guide(wb: xlsxwriter.Workbook, fm: _Formats) -> None:
     kinds = say("authoring.guide.kinds")
     ws.write_string(r, 0, kinds.text, fm.title)
     r += 1
-    for code, shown in enum_words("kind").items():
-        ws.write_string(r, 0, shown, fm.heading)
-        ws.write_string(r, 1, say(f"authoring.value.kind.{code}").fix, fm.plain)
+    words = enum_words("kind")
+    for code in enum_codes("kind"):
+        ws.write_string(r, 0, words[code], fm.heading)
+        ws.write_string(r, 1, kind_help(code), fm.plain)
         r += 1
     r += 1
     levels = say("authoring.guide.levels")

@@ -55,6 +55,10 @@ def read_crosswalk(path: str | Path) -> dict[str, str]:
     return renames
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _rename(code: str, renames: dict[str, str]) -> str:
     base, sep, side = code.partition(":")
     return renames.get(base, base) + sep + side
@@ -95,6 +99,8 @@ def renew_form(form: Form, year: int, out_dir: str | Path, renames: dict[str, st
     data.update(id=new_id, version=form.version + 1, year=form.year + delta,
                 title=_shift(data["title"], old_years, delta))
     data["period"]["default_year"] = year
+    if data["period"].get("deadline"):  # a literal deadline belongs to its round: every year moves
+        data["period"]["deadline"] = YEAR.sub(lambda m: str(int(m.group()) + delta), str(data["period"]["deadline"]))
     data["source"] = f"{data['source']} — {form.id} v{form.version}"
     if data.get("note"):
         data["note"] = _shift(str(data["note"]), old_years, delta)
@@ -110,7 +116,7 @@ def renew_form(form: Form, year: int, out_dir: str | Path, renames: dict[str, st
     for rule in data.get("rules") or []:
         for side in ("left", "right"):
             refs = rule[side] if isinstance(rule[side], list) else [rule[side]]
-            rule[side] = [_rename(str(c), renames) for c in refs]
+            rule[side] = [c if _is_number(c) else _rename(str(c), renames) for c in refs]  # keep a constant
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{new_id}.yaml"

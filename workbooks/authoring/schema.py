@@ -19,19 +19,22 @@ from functools import cache
 from typing import Any
 
 from workbooks.catalog import model
+from workbooks.catalog.kinds import declarable
+from workbooks.catalog.kinds import kind as kind_spec
+from workbooks.catalog.loader import known_levels
 from workbooks.messages import catalogue, say
 
 LIST_SEP = ","          # codes, levels, column keys
 CHOICE_SEP = ";"        # list-column choices (may not hold commas: Excel splits dropdowns on them)
 REVIEW = "review"       # the importer's "Cần xem lại" column: never read into the form
 
+HEADING = "heading"     # the row type of a heading row, offered with the kinds
 ENUMS: dict[str, tuple[str, ...]] = {
-    "kind": ("heading", "count", "cumulative", "decimal", "percent", "ratio", "choice", "yesno",
-             "text", "date"),
     "sheet_kind": ("indicators", "list"),
     "list_type": ("text", "date", "count", "choice"),
     "parts_rule": ("sum", "at_most"),
     "severity": ("error", "warning"),
+    "display": ("percent", "ratio"),
 }
 OPERATORS = ("<=", "<", "=", ">=", ">")
 
@@ -41,18 +44,49 @@ def word(message_id: str) -> str:
     return say(message_id).text
 
 
+def enum_codes(family: str) -> tuple[str, ...]:
+    """The model codes of one enumeration; the kinds come from the kinds table (the declarable
+    kinds, in table order, after the heading row type)."""
+    if family == "kind":
+        return (HEADING, *declarable())
+    return ENUMS[family]
+
+
+def kind_word(code: str) -> str:
+    """The Vietnamese word of a row type: the catalogue's short word, else the kind's own label."""
+    message_id = f"authoring.value.kind.{code}"
+    return word(message_id) if message_id in catalogue() else kind_spec(code).label
+
+
+def kind_help(code: str) -> str:
+    """What a row type means (the guide sheet): the catalogue's help, else how it is totalled."""
+    message_id = f"authoring.value.kind.{code}"
+    return say(message_id).fix if message_id in catalogue() else kind_spec(code).method
+
+
 def enum_words(family: str) -> dict[str, str]:
     """Model code -> Vietnamese word shown in the dropdown, for one enumeration."""
-    return {code: word(f"authoring.value.{family}.{code}") for code in ENUMS[family]}
+    if family == "kind":
+        return {code: kind_word(code) for code in enum_codes(family)}
+    return {code: word(f"authoring.value.{family}.{code}") for code in enum_codes(family)}
 
 
 def enum_code(family: str, cell: str) -> str | None:
-    """The model code of a dropdown word (the English code is accepted too); None if unknown."""
+    """The model code of a dropdown word; None if unknown. The English code is accepted too, and
+    for kinds the kinds table's label ("Số đếm (số nguyên)") as well as the short word."""
     wanted = cell.strip().lower()
     for code, shown in enum_words(family).items():
-        if wanted in {code.lower(), shown.lower()}:
+        aliases = {code.lower(), shown.lower()}
+        if family == "kind" and code != HEADING:
+            aliases.add(kind_spec(code).label.lower())
+        if wanted in aliases:
             return code
     return None
+
+
+def level_codes() -> list[str]:
+    """The unit levels a form may name (the dropdown of every level column)."""
+    return list(known_levels())
 
 
 def yes_no() -> tuple[str, str]:
@@ -66,7 +100,7 @@ class Column:
 
     table: str
     key: str                     # id inside the table; message id suffix
-    type: str = "text"           # text | int | number | bool | list | ops | enum:<family> | sheet
+    type: str = "text"           # text | int | number | bool | list | levels | ops | enum:<family> | sheet
     attr: str = ""               # model attribute path (default: key)
     yaml: str = ""               # YAML key path (default: key)
     required: bool = False
@@ -116,15 +150,19 @@ FORM_COLUMNS = _c("form", [
     ("province", "text", "", "", True), ("year", "int", "", "", True), ("source", "text", "", "", True),
     ("derived_from_outline", "bool"), ("note", "text"),
     ("period.default_year", "int", "", "", True), ("period.label", "text"), ("period.start", "text"),
-    ("period.end", "text"), ("levels", "list"),
+    ("period.end", "text"), ("levels", "levels"),
+    ("period.deadline", "text"), ("summary_levels", "levels"),
+    ("signature.preparer", "text"), ("signature.preparer_note", "text"), ("signature.head", "text"),
+    ("signature.head_note", "text"), ("signature.place", "text"),
 ])
 _FORM_HANDLED = {"id", "version", "title", "province", "year", "source", "derived_from_outline", "note",
-                 "period", "levels", "sheets", "rules", "path", "digest", "all_rules"}
+                 "period", "levels", "sheets", "rules", "path", "digest", "all_rules", "signature",
+                 "summary_levels"}
 
 SHEET_COLUMNS = _c("sheets", [
     ("id", "text", "", "", True, 12), ("name", "text", "", "", True, 18),
     ("kind", "enum:sheet_kind", "", "", True, 12), ("title", "text", "", "", True, 50),
-    ("subtitle", "text", "", "", False, 30), ("levels", "list"), ("show_unit", "bool"),
+    ("subtitle", "text", "", "", False, 30), ("levels", "levels"), ("show_unit", "bool"),
     ("rows", "int"),
 ])
 _SHEET_HANDLED = {"id", "name", "kind", "title", "subtitle", "levels", "show_unit", "rows", "columns",
@@ -146,8 +184,10 @@ INDICATOR_COLUMNS = _c("indicators", [
     ("parts.codes", "list", "", "", False, 18), ("parts.rule", "enum:parts_rule", "", "", False, 14),
     ("numerator.label", "text", "", "", False, 30), ("numerator.unit", "text", "", "", False, 10),
     ("denominator.label", "text", "", "", False, 30), ("denominator.unit", "text", "", "", False, 10),
-    ("allow_over", "bool", "", "", False, 9), ("levels", "list", "", "", False, 12),
+    ("allow_over", "bool", "", "", False, 9), ("levels", "levels", "", "", False, 12),
     ("columns", "list", "", "", False, 12), ("help", "text", "", "", False, 30),
+    ("required_levels", "levels", "", "", False, 14), ("display", "enum:display", "", "", False, 12),
+    ("decimals", "int", "", "", False, 9),
 ])
 REVIEW_COLUMN = Column("indicators", REVIEW, "text", width=40)
 
@@ -159,7 +199,8 @@ CHOICE_COLUMNS = _c("choices", [
 RULE_COLUMNS = _c("rules", [
     ("sheet", "text", "", "", False, 10), ("id", "text", "", "", True, 24),
     ("left", "list", "", "", True, 16), ("op", "ops", "", "", True, 8),
-    ("right", "list", "", "", True, 16), ("severity", "enum:severity", "", "", True, 10),
+    ("right", "list", "", "", False, 16), ("constant", "number", "", "", False, 9),
+    ("severity", "enum:severity", "", "", True, 10),
     ("message", "text", "", "", True, 50), ("fix", "text", "", "", False, 40),
     ("factor", "number", "", "", False, 8),
 ])
@@ -169,6 +210,7 @@ LIST_COLUMN_COLUMNS = _c("list_columns", [
     ("label", "text", "", "", True, 30), ("type", "enum:list_type", "", "", True, 12),
     ("required", "bool", "", "", False, 9), ("choices", "text", "", "", False, 24),
     ("width", "number", "", "", False, 8), ("help", "text", "", "", False, 40),
+    ("dates_from", "text", "", "", False, 14),
 ])
 
 GROUP_COLUMNS = _c("groups", [
@@ -285,7 +327,7 @@ def to_cell(column: Column, value: Any) -> Any:
         return yes if value else no
     if column.enum:
         return enum_words(column.enum).get(str(value), str(value))
-    if column.type == "list":
+    if column.type in {"list", "levels"}:
         return f"{LIST_SEP} ".join(str(v) for v in value)
     if column.type in {"int", "number"}:
         return int(value) if float(value).is_integer() else float(value)

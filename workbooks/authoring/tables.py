@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workbooks.authoring.schema import REVIEW, Column, get_path, table_columns
-from workbooks.catalog.model import Form, Heading, Indicator, IndicatorSheet, ListSheet
+from workbooks.catalog.model import Form, Heading, Indicator, IndicatorSheet, ListSheet, Rule
 from workbooks.messages import catalogue
 
 Row = dict[str, Any]
@@ -67,9 +67,16 @@ def form_tables(form: Form, reviews: Mapping[tuple[str, int], str] | None = None
         else:
             _list_sheet(sheet, tables)
     for rule in form.rules:
-        tables["rules"].append(_row(rule, "rules", sheet=None,
-                                    factor=None if rule.factor == 1 else rule.factor))
+        tables["rules"].append(_rule_row(rule, None))
     return tables
+
+
+def _rule_row(rule: Rule, sheet_id: str | None) -> Row:
+    """A rule's row: the factor and the constant only where they say something (a constant of 0
+    is shown when it is the whole right side, ``… <= 0``)."""
+    constant = rule.constant if rule.constant or not rule.right else None
+    return _row(rule, "rules", sheet=sheet_id, factor=None if rule.factor == 1 else rule.factor,
+                constant=constant)
 
 
 def _indicator_sheet(sheet: IndicatorSheet, tables: dict[str, list[Row]],
@@ -82,14 +89,15 @@ def _indicator_sheet(sheet: IndicatorSheet, tables: dict[str, list[Row]],
             row = {c.key: None for c in table_columns("indicators")}
             row.update(sheet=sheet.id, stt=item.stt, label=item.label, kind="heading")
         else:
+            ratio = item.spec.ratio  # display and decimals mean something on ratio rows only
             row = _row(item, "indicators", sheet=sheet.id,
-                       choices=item.code if item.kind == "choice" else None)
+                       choices=item.code if item.kind == "choice" else None,
+                       display=item.display if ratio else None, decimals=item.decimals if ratio else None)
             _choices(item, tables)
         row[REVIEW] = note
         tables["indicators"].append(row)
     for rule in sheet.column_rules:
-        tables["rules"].append(_row(rule, "rules", sheet=sheet.id,
-                                    factor=None if rule.factor == 1 else rule.factor))
+        tables["rules"].append(_rule_row(rule, sheet.id))
 
 
 def _choices(ind: Indicator, tables: dict[str, list[Row]]) -> None:

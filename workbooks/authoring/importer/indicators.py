@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from workbooks.authoring.importer.units import guess_unit
+from workbooks.authoring.schema import kind_word
 from workbooks.catalog.model import Choice, Heading, Indicator, Part, RatioSide
 from workbooks.messages import text
 
@@ -203,7 +204,20 @@ def draft_indicators(rows: list[SourceRow]) -> Draft:
             whole, whole_at = (ind if ind.kind in {"count", "cumulative", "decimal"} else None), len(draft.rows) - 1
     close_parts()
     _ontime_late_parts(draft)
+    _percent_after_counts(draft)
     return draft
+
+
+def _percent_after_counts(draft: Draft) -> None:
+    """A percentage printed right under a count ("Tổng số cán bộ … được cấp tài khoản", then "Tỷ lệ
+    cán bộ … sử dụng thường xuyên") is usually computed from counts: noted, never changed silently."""
+    rows = draft.rows
+    for i in range(1, len(rows)):
+        row, before = rows[i], rows[i - 1]
+        if (isinstance(row, Indicator) and isinstance(before, Indicator) and row.kind == "percent"
+                and before.kind in {"count", "cumulative"}):
+            draft.notes.setdefault(i, []).append(text("authoring.review.percent_after_count",
+                                                      code=before.code, ratio=kind_word("ratio")))
 
 
 def label_unit(label: str) -> str:
@@ -254,7 +268,7 @@ def _indicator(row: SourceRow, code: str, draft: Draft) -> Indicator:
     sides_printed = guess.kind == "ratio" and "/" in row.label
     if not row.unit:
         if row.guessed_unit in UNSURE_LABEL_UNITS or (guess.kind == "ratio" and not sides_printed):
-            draft.note("authoring.review.no_unit", kind=text(f"authoring.value.kind.{guess.kind}"))
+            draft.note("authoring.review.no_unit", kind=kind_word(guess.kind))
     elif guess.kind == "ratio":
         if not sides_printed:
             draft.note("authoring.review.compound_unit", unit=row.unit)
