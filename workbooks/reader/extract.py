@@ -41,6 +41,8 @@ def _formula_check(raw: Any, computed: float, sheet: str, cell: str) -> list[Not
     """A computed cell holding a constant that disagrees with the recomputed value."""
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         return []
+    if math.isnan(computed) and raw == 0:  # 0/0 shown as 0 (an .xls saved by LibreOffice stores the blank so)
+        return []
     if math.isnan(computed) or abs(float(raw) - computed) > 0.01:
         shown = "chưa tính được (thiếu tử số hoặc mẫu số)" if math.isnan(computed) else computed
         params = {"cached": raw, "computed": shown}

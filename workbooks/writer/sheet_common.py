@@ -117,8 +117,8 @@ def write_signature(ws: Worksheet, ctx: Context, fit: RowFitter, row: int, last_
     parts = {k: str(getattr(given, k)) if isinstance(given, date | datetime) else DAY_BLANK
              for k in ("day", "month", "year")}
     shown = say("forms.sheet.place_date", place=place, **parts).text
-    marks = {"place": "\x01", "day": "\x02", "month": "\x03", "year": "\x04"}
-    pieces = re.split("([\x01-\x04])", say("forms.sheet.place_date", **marks).text)
+    marks = {k: f"§{i}§" for i, k in enumerate(("place", "day", "month", "year"))}  # printable placeholders
+    pieces = re.split("(§[0-3]§)", say("forms.sheet.place_date", **marks).text)
     exprs = {marks["place"]: '"' + place.replace('"', '""') + '"',
              **{marks[k]: f'IF(ISNUMBER({DATE}),{k.upper()}({DATE}),"{DAY_BLANK}")' for k in ("day", "month", "year")}}
     formula = "=" + "&".join(exprs.get(p, '"' + p.replace('"', '""') + '"') for p in pieces if p)
