@@ -51,7 +51,8 @@ def form_cells(form: Form) -> list[Cell]:
         One ``Cell`` per value code and value column, then the row's note cell.
     """
     cells: list[Cell] = []
-    for layout in compile_form(form).layouts:
+    compiled = compile_form(form)
+    for layout in compiled.layouts:
         if not isinstance(layout, IndicatorLayout):
             continue
         sheet = layout.sheet
@@ -68,7 +69,7 @@ def form_cells(form: Form) -> list[Cell]:
                 elif line.role == "rate":
                     cells.append(Cell(sheet.id, line.code, vc.key, "rate", "rate",
                                       (f"{ind.code}:num", vc.key), (f"{ind.code}:den", vc.key),
-                                      scale=100.0 if ind.display == "percent" else 1.0))
+                                      scale=compiled.rate_scale((line.code, vc.key))))
                 elif line.role in {"num", "den"}:
                     cells.append(Cell(sheet.id, line.code, vc.key, line.role, "sum"))
                 else:

@@ -56,6 +56,7 @@ class CompiledForm:
     instances: list[RuleInstance]  # rules over the cells present at this level
     period: tuple[date, date]  # first and last day of the period
     rate_scales: dict[CellKey, float] = field(default_factory=dict)  # plain ratios (máy/người): 1, else 100
+    rate_decimals: dict[CellKey, int] = field(default_factory=dict)  # plain ratios' decimals, else 2
     _derived: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: Any = field(default_factory=Lock, repr=False)
 
@@ -110,12 +111,13 @@ def _compile(form: Form, level: str | None, year: int) -> CompiledForm:
     for code, sheet_id in indicator_codes(form).items():
         codes.setdefault(sheet_id, set()).add(code)
     computed = computed_inputs(layouts)
-    plain = {ind.code for lay in layouts if isinstance(lay, IndicatorLayout) for ind in lay.sheet.indicators
-             if ind.spec.ratio and ind.display == "ratio"}
+    plain = {ind.code: ind.decimals for lay in layouts if isinstance(lay, IndicatorLayout)
+             for ind in lay.sheet.indicators if ind.spec.ratio and ind.display == "ratio"}
     return CompiledForm(form=form, level=level, year=year, layouts=layouts, cells=cells, computed=computed,
                         sheet_codes=codes, instances=rule_instances(form, set(cells)),
                         period=period_bounds(form.period, year),
-                        rate_scales={key: 1.0 for key in computed if key[0] in plain})
+                        rate_scales={key: 1.0 for key in computed if key[0] in plain},
+                        rate_decimals={key: plain[key[0]] for key in computed if key[0] in plain})
 
 
 def compile_form(form: Form, level: str | None = None, year: int | None = None) -> CompiledForm:

@@ -8,6 +8,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from workbooks.catalog.compiled import CompiledForm
 from workbooks.catalog.layout import IndicatorLayout, Line, ListLayout, render
 from workbooks.catalog.model import IndicatorSheet, ListSheet
 from workbooks.contract import GROUP_PREFIX, SIGNATURE_MARK
@@ -77,14 +78,14 @@ def _indicator_plan(lay: IndicatorLayout) -> list[tuple[Line, list[tuple[str, st
     return plan
 
 
-def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout,
-                      inputs: dict[tuple[str, str], tuple[tuple[str, str], tuple[str, str]]],
+def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout, compiled: CompiledForm,
                       ) -> tuple[list[Record], list[Notice]]:
     """Records of an indicator sheet: inputs parsed, rates recomputed from their inputs.
 
-    ``inputs`` maps each computed cell to its (numerator, denominator) cells
-    (``layout.computed_inputs``, compiled once per form by the caller).
+    The compiled form gives each computed cell's (numerator, denominator) cells and how it is
+    rounded (a percentage, or a plain ratio such as máy/người with its decimals).
     """
+    inputs = compiled.computed
     name, sheet = found.sheet, lay.sheet
     assert isinstance(sheet, IndicatorSheet) and found.code_col is not None
     rows = grid.sheets[name]
@@ -119,12 +120,12 @@ def indicator_records(grid: Grid, found: Found, lay: IndicatorLayout,
         if note is not None and note != "":
             records.append([sheet.id, name, line.code, "note", 0, r + 1, _cell(r, note_col),
                             "text", note, math.nan, clean_text(note), ""])
-    plain = {i.code: i.decimals for i in lay.sheet.indicators if i.spec.ratio and i.display == "ratio"}
     for rec in records:
         if rec[7] != "rate":
             continue
-        num_key, den_key = inputs[(rec[2], rec[3])]
-        scale, decimals = (1, plain[rec[2]]) if rec[2] in plain else (100, 2)
+        key = (rec[2], rec[3])
+        num_key, den_key = inputs[key]
+        scale, decimals = compiled.rate_scale(key), compiled.rate_decimals.get(key, 2)
         rec[9] = _rate(numbers.get(num_key, math.nan), numbers.get(den_key, math.nan), scale, decimals)
         rec[11] = "" if not math.isnan(rec[9]) else "blank"
         notices += _formula_check(rec[8], rec[9], name, rec[6])

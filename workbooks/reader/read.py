@@ -35,7 +35,7 @@ def _read_sheets(grid: Grid, form: Form, level: str | None, year: int,
             found, more = locate_indicator(grid, name, lay, column_labels(sheet, year), codes)
             notices += more
             if found is not None:
-                recs, more = indicator_records(grid, found, lay, compiled.computed)
+                recs, more = indicator_records(grid, found, lay, compiled)
                 records += recs
                 notices += more
         else:
